@@ -1,0 +1,180 @@
+// Stack capture is split in two on purpose: capturing (on every open, so it
+// must be cheap) records V8's structured call sites without formatting them;
+// resolving (only when a report is made) turns them into file/line/column,
+// applies source maps and finds the first frame in the user's own code.
+import { dirname, isAbsolute, join, resolve, sep } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { readFileSync } from 'node:fs';
+import * as nodeModule from 'node:module';
+
+/** How many frames an opening stack keeps. Enough to get past library frames. */
+export const STACK_DEPTH = 24;
+
+/** An opaque holder: V8 formats its `stack` lazily, on first read. */
+export interface CapturedStack {
+  stack?: unknown;
+}
+
+export interface Frame {
+  file: string;
+  line: number;
+  column: number;
+  function: string;
+}
+
+/**
+ * Record the current call sites, leaving out `above` and every frame above it
+ * (the leaktrack wrapper and whatever called into it from outside).
+ * Error.stackTraceLimit belongs to the program: raised only for this call.
+ */
+export function captureStack(above: Function): CapturedStack {
+  const holder: CapturedStack = {};
+  const limit = Error.stackTraceLimit;
+  try {
+    Error.stackTraceLimit = STACK_DEPTH;
+    Error.captureStackTrace(holder, above);
+  } finally {
+    Error.stackTraceLimit = limit;
+  }
+  return holder;
+}
+
+const toCallSites = (_error: unknown, sites: NodeJS.CallSite[]) => sites;
+
+/** All frames of a captured stack, positions mapped to original sources. */
+export function resolveStack(holder: CapturedStack): Frame[] {
+  const prepare = Error.prepareStackTrace;
+  let sites: unknown;
+  try {
+    // Our own formatter for this one read only; the program's (tsx,
+    // source-map-support) is put back before anything else can run.
+    Error.prepareStackTrace = toCallSites;
+    sites = holder.stack;
+  } catch {
+    sites = undefined;
+  } finally {
+    Error.prepareStackTrace = prepare;
+  }
+  if (Array.isArray(sites)) return sites.map(frameOfCallSite).filter((f): f is Frame => f !== undefined);
+  // Error.prepareStackTrace could not be replaced (frozen Error): parse text.
+  return typeof sites === 'string' ? parseStackText(sites) : [];
+}
+
+function frameOfCallSite(site: NodeJS.CallSite): Frame | undefined {
+  const file = site.getFileName() ?? site.getScriptNameOrSourceURL?.();
+  if (!file) return undefined;
+  const frame: Frame = {
+    file: normalizeFile(file),
+    line: site.getLineNumber() ?? 0,
+    column: site.getColumnNumber() ?? 0,
+    function: functionLabel(site),
+  };
+  return applySourceMap(frame);
+}
+
+/** The name V8 itself would print: `Class.method`, `new Class`, `fn`. */
+function functionLabel(site: NodeJS.CallSite): string {
+  const name = site.getFunctionName() ?? site.getMethodName();
+  if (site.isConstructor()) return `new ${name ?? '<anonymous>'}`;
+  if (!name) return '<anonymous>';
+  const type = site.isToplevel() ? null : safe(() => site.getTypeName());
+  return type && !name.startsWith(`${type}.`) ? `${type}.${name}` : name;
+}
+
+const STACK_LINE = /^\s*at (?:(.*?) \()?(.+?):(\d+):(\d+)\)?$/;
+
+function parseStackText(text: string): Frame[] {
+  const frames: Frame[] = [];
+  for (const line of text.split('\n')) {
+    const m = STACK_LINE.exec(line);
+    if (m) {
+      frames.push({ file: normalizeFile(m[2]), line: Number(m[3]), column: Number(m[4]), function: m[1] || '<anonymous>' });
+    }
+  }
+  return frames;
+}
+
+function normalizeFile(file: string): string {
+  if (file.startsWith('file://')) {
+    try {
+      return fileURLToPath(file);
+    } catch {
+      return file;
+    }
+  }
+  return file;
+}
+
+function safe<T>(read: () => T): T | null {
+  try {
+    return read();
+  } catch {
+    return null;
+  }
+}
+
+// ---- source maps (report time only) ----------------------------------------
+
+type SourceMapLike = { findEntry(line: number, column: number): Record<string, unknown> };
+const sourceMaps = new Map<string, SourceMapLike | null>();
+
+/**
+ * Map a generated position back to its source: first through the maps Node
+ * registered (tsx, --enable-source-maps), then through a `.map` file named by
+ * the script's `sourceMappingURL` comment (plain `tsc` output).
+ */
+function applySourceMap(frame: Frame): Frame {
+  if (!isAbsolute(frame.file) || frame.line < 1) return frame;
+  const map = sourceMapFor(frame.file);
+  if (!map) return frame;
+  const entry = safe(() => map.findEntry(frame.line - 1, frame.column - 1));
+  const source = entry?.originalSource;
+  if (typeof source !== 'string' || typeof entry?.originalLine !== 'number') return frame;
+  return {
+    file: normalizeFile(source.startsWith('file://') || isAbsolute(source) ? source : resolve(dirname(frame.file), source)),
+    line: entry.originalLine + 1,
+    column: (entry.originalColumn as number) + 1,
+    function: frame.function,
+  };
+}
+
+function sourceMapFor(file: string): SourceMapLike | null {
+  let map = sourceMaps.get(file);
+  if (map !== undefined) return map;
+  map = safe(() => nodeModule.findSourceMap(file) as SourceMapLike | undefined) ?? readSourceMapFile(file);
+  sourceMaps.set(file, map);
+  return map;
+}
+
+const MAPPING_URL = /\/\/# sourceMappingURL=([^\s'"]+)\s*$/;
+
+function readSourceMapFile(file: string): SourceMapLike | null {
+  if (!/\.[cm]?js$/.test(file) || !nodeModule.SourceMap) return null;
+  return safe(() => {
+    const tail = readFileSync(file, 'utf8').slice(-4096);
+    const url = MAPPING_URL.exec(tail)?.[1];
+    if (!url) return null;
+    const payload = url.startsWith('data:')
+      ? Buffer.from(url.slice(url.indexOf(',') + 1), url.includes(';base64,') ? 'base64' : 'utf8').toString('utf8')
+      : readFileSync(resolve(dirname(file), url), 'utf8');
+    return new nodeModule.SourceMap(JSON.parse(payload)) as unknown as SourceMapLike;
+  });
+}
+
+// ---- whose code is it -------------------------------------------------------
+
+/** leaktrack's own files: its compiled output and its register entry point. */
+const PACKAGE_ROOT = resolve(__dirname, '..', '..');
+const OWN_PATHS = [join(PACKAGE_ROOT, 'dist') + sep, join(PACKAGE_ROOT, 'src') + sep, join(PACKAGE_ROOT, 'register.mjs')];
+
+/** A frame in the user's own code: not leaktrack, not Node, not node_modules. */
+export function isUserFrame(frame: Frame): boolean {
+  const file = frame.file;
+  if (file.startsWith('node:') || file.startsWith('internal/')) return false;
+  if (file.includes(`${sep}node_modules${sep}`) || file.includes('/node_modules/')) return false;
+  return !OWN_PATHS.some((own) => file.startsWith(own));
+}
+
+export function firstUserFrame(frames: Frame[]): Frame | undefined {
+  return frames.find(isUserFrame);
+}

@@ -1,0 +1,78 @@
+import type { CapturedStack } from './stack';
+import type { Tracker } from './tracker';
+
+/**
+ * What leaktrack knows about one kind of resource. `isOpen` reads the
+ * library's own state (`socket.destroyed`, `server.listening`, ...), so a
+ * resource closed by any of the library's ways counts as closed without
+ * leaktrack having to wrap every one of them.
+ */
+export interface ResourceKind<R extends object = any> {
+  /** The report's `kind`: `family.Name`. */
+  readonly name: string;
+  /** Still open? Read only at report time and when closed tags are swept. */
+  isOpen?(resource: R): boolean;
+  /** A short human description, built at report time. */
+  describe?(resource: R | undefined, detail: unknown): string;
+}
+
+/** One open resource: its kind, where it was opened, and how to tell it closed. */
+export class Tag {
+  /** @internal */ tracker: Tracker | null;
+  /** @internal */ readonly stackHolder: CapturedStack;
+  /** @internal */ readonly spec: ResourceKind | undefined;
+  /** @internal */ readonly ref: WeakRef<object> | undefined;
+  /** @internal */ readonly detail: unknown;
+  readonly kind: string;
+  readonly openedAtMs: number;
+
+  /** @internal use Tracker.create / Tracker.track */
+  constructor(
+    tracker: Tracker,
+    kind: string,
+    stack: CapturedStack,
+    spec?: ResourceKind,
+    resource?: object,
+    detail?: unknown,
+  ) {
+    this.tracker = tracker;
+    this.kind = kind;
+    this.stackHolder = stack;
+    this.spec = spec;
+    // Weak: leaktrack must never keep a resource (or the process) alive.
+    this.ref = resource === undefined ? undefined : new WeakRef(resource);
+    this.detail = detail;
+    this.openedAtMs = Date.now();
+  }
+
+  /** Mark the resource as properly closed. Closing twice is harmless. */
+  close(): void {
+    const tracker = this.tracker;
+    if (tracker) {
+      this.tracker = null;
+      tracker.remove(this);
+    }
+  }
+
+  /** Closed explicitly, collected, or closed by the library's own state. */
+  get isOpen(): boolean {
+    if (!this.tracker) return false;
+    if (!this.ref) return true;
+    const resource = this.ref.deref();
+    if (resource === undefined) return false;
+    try {
+      return this.spec?.isOpen ? this.spec.isOpen(resource) : true;
+    } catch {
+      return false; // a resource we cannot read is not reported
+    }
+  }
+
+  get description(): string {
+    try {
+      if (this.spec?.describe) return this.spec.describe(this.ref?.deref(), this.detail);
+    } catch {
+      // fall through to the plain detail
+    }
+    return this.detail === undefined ? '' : String(this.detail);
+  }
+}

@@ -1,0 +1,119 @@
+import { captureStack, type CapturedStack } from './stack';
+import { Tag, type ResourceKind } from './tag';
+
+/** Sweep closed tags when the set reaches this size (and twice the live count after). */
+const SWEEP_MIN = 1024;
+
+/** Keeps a Tag for every open resource; what is left open at the end is a leak. */
+export class Tracker {
+  readonly #open = new Set<Tag>();
+  #closed = false;
+  #sweepAt = SWEEP_MIN;
+
+  /**
+   * A tag for a resource of the user's own (a lock, a subscription, a pool):
+   * close it with `tag.close()`.
+   */
+  create(kind: string, description?: string): Tag {
+    if (this.#closed) throw new Error(`leaktrack: creating a "${kind}" tag after the tracker was closed`);
+    return this.add(new Tag(this, kind, captureStack(this.create), undefined, undefined, description));
+  }
+
+  /**
+   * A tag for a library resource: `resource` is held weakly and `spec.isOpen`
+   * decides at report time whether it is still open. The hot path of every
+   * instrumentation: no formatting, no closures.
+   */
+  track(spec: ResourceKind, resource: object, stack: CapturedStack, detail?: unknown): Tag {
+    return this.add(new Tag(this, spec.name, stack, spec, resource, detail));
+  }
+
+  /** A tag for a resource with no object to watch (an fd number): close it explicitly. */
+  trackExplicit(spec: ResourceKind, stack: CapturedStack, detail?: unknown): Tag {
+    return this.add(new Tag(this, spec.name, stack, spec, undefined, detail));
+  }
+
+  /** @internal called by Tag.close */
+  remove(tag: Tag): void {
+    this.#open.delete(tag);
+  }
+
+  /**
+   * The tags whose resources are still open, oldest first. A resource opened
+   * again after it closed (a socket reconnected, a server listening again)
+   * keeps only its newest tag.
+   */
+  open(): Tag[] {
+    const newestByResource = new Map<object, Tag>();
+    const open: Tag[] = [];
+    for (const tag of this.#open) {
+      if (!tag.isOpen) continue;
+      const resource = tag.ref?.deref();
+      if (resource) newestByResource.set(resource, tag);
+      open.push(tag);
+    }
+    return open.filter((tag) => {
+      const resource = tag.ref?.deref();
+      return !resource || newestByResource.get(resource) === tag;
+    });
+  }
+
+  /**
+   * Stop tracking. Returns an Error listing what is still open, or undefined
+   * when everything was closed (the seed's `tracker.Close()`).
+   */
+  close(): Error | undefined {
+    this.#closed = true;
+    const open = this.open();
+    if (open.length === 0) return undefined;
+    const lines = open.map((tag) => `---\n${tag.kind}${tag.description ? ` (${tag.description})` : ''}`);
+    return new Error(`${open.length} open resource${open.length === 1 ? '' : 's'}\n${lines.join('\n')}`);
+  }
+
+  get closed(): boolean {
+    return this.#closed;
+  }
+
+  private add(tag: Tag): Tag {
+    if (this.#open.size >= this.#sweepAt) this.sweep();
+    this.#open.add(tag);
+    return tag;
+  }
+
+  /** Drop tags whose resources closed without telling us: memory stays bounded. */
+  private sweep(): void {
+    for (const tag of this.#open) if (!tag.isOpen) this.#open.delete(tag);
+    this.#sweepAt = Math.max(SWEEP_MIN, this.#open.size * 2);
+  }
+}
+
+// ---- the process-wide tracker the hook uses ----------------------------------
+
+const kProcessTracker = Symbol.for('leaktrack.processTracker');
+type WithTracker = typeof globalThis & { [kProcessTracker]?: Tracker };
+
+/** One per process, even if two copies of leaktrack are loaded. */
+export const processTracker: Tracker = ((globalThis as WithTracker)[kProcessTracker] ??= new Tracker());
+
+// ---- nesting: report the outermost resource only -----------------------------
+
+let ownerDepth = 0;
+
+/**
+ * Call `fn` as part of opening a tracked outer resource (a pg.Client, an HTTP
+ * request): resources it opens synchronously (its socket) belong to that
+ * outer resource and are not tracked on their own.
+ */
+export function openedInside<T>(fn: (...args: any[]) => T, thisArg: unknown, args: ArrayLike<unknown>): T {
+  ownerDepth++;
+  try {
+    return Reflect.apply(fn, thisArg, args);
+  } finally {
+    ownerDepth--;
+  }
+}
+
+/** True while an outer tracked resource is being opened. */
+export function isNested(): boolean {
+  return ownerDepth > 0;
+}

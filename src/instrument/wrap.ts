@@ -1,0 +1,61 @@
+// One way to patch, shared by every instrumentation (the OpenTelemetry
+// `_wrap`/`_unwrap` idea): the original is kept on the wrapper, so patching
+// twice is impossible and every patch can be undone.
+import { warnOnce } from '../core/warn';
+
+const kOriginal = Symbol.for('leaktrack.original');
+const kInherited = Symbol.for('leaktrack.inherited');
+type Wrapped = Function & { [kOriginal]?: Function; [kInherited]?: boolean };
+
+export function isWrapped(fn: unknown): boolean {
+  return typeof fn === 'function' && (fn as Wrapped)[kOriginal] !== undefined;
+}
+
+/**
+ * Replace `target[name]` by `makeWrapper(original)`, keeping its name, length
+ * and property attributes. Says once on stderr (and patches nothing) when the
+ * property cannot be replaced.
+ */
+export function wrapMethod(target: object, name: string, makeWrapper: (original: any) => Function): boolean {
+  const owner = target as Record<string, unknown>;
+  const original = owner[name];
+  if (typeof original !== 'function' || isWrapped(original)) return false;
+  const wrapper = makeWrapper(original) as Wrapped;
+  Object.defineProperty(wrapper, kOriginal, { value: original });
+  Object.defineProperty(wrapper, kInherited, { value: !Object.prototype.hasOwnProperty.call(target, name) });
+  Object.defineProperty(wrapper, 'name', { value: original.name, configurable: true });
+  Object.defineProperty(wrapper, 'length', { value: original.length, configurable: true });
+  const own = Object.getOwnPropertyDescriptor(target, name);
+  try {
+    if (own && !('value' in own)) throw new TypeError('accessor property');
+    Object.defineProperty(target, name, {
+      value: wrapper,
+      writable: own?.writable ?? true,
+      enumerable: own?.enumerable ?? false,
+      configurable: own?.configurable ?? true,
+    });
+    return true;
+  } catch {
+    warnOnce(`cannot patch ${describeTarget(target)}.${name} (frozen or non-configurable); it is not tracked`);
+    return false;
+  }
+}
+
+/** Put the original back. */
+export function unwrapMethod(target: object, name: string): void {
+  const owner = target as Record<string, unknown>;
+  const current = owner[name] as Wrapped | undefined;
+  const original = current?.[kOriginal];
+  if (!original) return;
+  if (current?.[kInherited]) {
+    delete owner[name];
+    return;
+  }
+  const own = Object.getOwnPropertyDescriptor(target, name);
+  Object.defineProperty(target, name, { ...own, value: original });
+}
+
+function describeTarget(target: object): string {
+  const ctor = (target as { constructor?: { name?: string } }).constructor;
+  return typeof target === 'function' ? target.name || 'function' : ctor?.name && ctor.name !== 'Object' ? `${ctor.name}.prototype` : 'module';
+}

@@ -1,0 +1,56 @@
+// Make the report on every way a process ends, without changing how it ends.
+// - 'exit' fires on a normal end, process.exit(n), an uncaught exception and
+//   an unhandled rejection (before Node prints the error). No
+//   'uncaughtException' listener: that would stop the crash.
+// - SIGTERM/SIGINT kill without 'exit'. Listening replaces Node's default, so
+//   when no handler of the program's is there, report, step aside and re-raise
+//   the same signal: the process still dies of it.
+import { writeFileSync } from 'node:fs';
+import { warnOnce, writeStderr } from '../core/warn';
+import { buildReport } from './leaks';
+import { formatText, stderrWantsColor } from './text';
+
+export interface ExitReportOptions {
+  reportPath?: string;
+}
+
+const SIGNALS = ['SIGTERM', 'SIGINT'] as const;
+
+export function reportAtExit(options: ExitReportOptions): void {
+  let reported = false;
+  const reportOnce = () => {
+    if (reported) return;
+    reported = true;
+    writeExitReport(options);
+  };
+  process.on('exit', reportOnce);
+  for (const signal of SIGNALS) {
+    const onSignal = () => {
+      // The program has its own handler: it decides; we report at its exit.
+      if (process.listenerCount(signal) > 1) return;
+      reportOnce();
+      process.removeListener(signal, onSignal);
+      process.kill(process.pid, signal);
+    };
+    process.on(signal, onSignal);
+  }
+}
+
+/** Print and write the report now. Never throws. */
+export function writeExitReport(options: ExitReportOptions): void {
+  try {
+    const report = buildReport();
+    if (report.leaks.length > 0) writeStderr(formatText(report.leaks, { color: stderrWantsColor() }));
+    if (options.reportPath) writeReportFile(options.reportPath, JSON.stringify(report));
+  } catch (error) {
+    warnOnce(`could not make the leak report: ${(error as Error)?.message ?? error}`);
+  }
+}
+
+function writeReportFile(path: string, json: string): void {
+  try {
+    writeFileSync(path, json + '\n');
+  } catch (error) {
+    warnOnce(`cannot write LEAKTRACK_REPORT ${path}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
+  }
+}
