@@ -70,6 +70,11 @@ export class Tracker {
     return new Error(`${open.length} open resource${open.length === 1 ? '' : 's'}\n${lines.join('\n')}`);
   }
 
+  /** Tags held right now, including closed ones not yet swept. */
+  get size(): number {
+    return this.#open.size;
+  }
+
   get closed(): boolean {
     return this.#closed;
   }

@@ -1,0 +1,118 @@
+// Unit tests for src/core: Tracker, Tag, stack capture and the first user frame.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { createRequire } from 'node:module';
+import { fileURLToPath } from 'node:url';
+import { readFileSync } from 'node:fs';
+
+const require = createRequire(import.meta.url);
+const { Tracker } = require('../dist/core/tracker.js');
+const { captureStack, resolveStack, isUserFrame, firstUserFrame } = require('../dist/core/stack.js');
+const { findLeaks } = require('../dist/report/leaks.js');
+const HERE = fileURLToPath(import.meta.url);
+const REPORTED_LINE = readFileSync(HERE, 'utf8').split('\n').findIndex((line) => line.includes('// the line' + ' reported')) + 1;
+
+test('a tag stays open until closed; closing twice is harmless', () => {
+  const tracker = new Tracker();
+  const tag = tracker.create('app.Lock', 'the big lock');
+  assert.deepEqual(tracker.open(), [tag]);
+  assert.equal(tag.kind, 'app.Lock');
+  assert.equal(tag.description, 'the big lock');
+  tag.close();
+  tag.close();
+  assert.deepEqual(tracker.open(), []);
+});
+
+test('close() returns an error listing what is open, and later creates throw', () => {
+  const tracker = new Tracker();
+  tracker.create('app.Subscription', 'orders');
+  tracker.create('app.Subscription', 'payments').close();
+  const error = tracker.close();
+  assert.match(error.message, /^1 open resource\n---\napp\.Subscription \(orders\)$/);
+  assert.throws(() => tracker.create('app.Late'), /after the tracker was closed/);
+  assert.equal(new Tracker().close(), undefined);
+});
+
+test('tracked resources are open while their kind says so', () => {
+  const tracker = new Tracker();
+  const kind = { name: 'test.Thing', isOpen: (thing) => !thing.closed, describe: (thing, detail) => `thing ${detail}` };
+  const thing = { closed: false };
+  const tag = tracker.track(kind, thing, captureStack(test), 'A');
+  assert.deepEqual(tracker.open(), [tag]);
+  assert.equal(tag.description, 'thing A');
+  thing.closed = true;
+  assert.deepEqual(tracker.open(), []);
+});
+
+test('a resource tracked twice (opened again) is listed once, with its newest tag', () => {
+  const tracker = new Tracker();
+  const kind = { name: 'test.Thing' };
+  const thing = {};
+  tracker.track(kind, thing, captureStack(test));
+  const newest = tracker.track(kind, thing, captureStack(test));
+  assert.deepEqual(tracker.open(), [newest]);
+});
+
+test('tags of resources that closed on their own are swept: the set stays bounded', () => {
+  const tracker = new Tracker();
+  const kind = { name: 'test.Thing', isOpen: (thing) => !thing.closed };
+  const stack = captureStack(test);
+  let maxOpen = 0;
+  for (let i = 0; i < 20_000; i++) {
+    tracker.track(kind, { closed: true }, stack);
+    if (i % 1000 === 0) maxOpen = Math.max(maxOpen, tracker.size);
+  }
+  assert.ok(maxOpen <= 2048, `set grew to ${maxOpen}`);
+  const alive = { closed: false };
+  tracker.track(kind, alive, stack);
+  assert.equal(tracker.open().length, 1);
+});
+
+function openSomething(tracker) {
+  return tracker.create('test.Opened'); // the line reported
+}
+
+test('the opening stack names the caller of create(), with its line', () => {
+  const tracker = new Tracker();
+  const tag = openSomething(tracker);
+  const frames = resolveStack(tag.stackHolder);
+  assert.equal(frames[0].file, HERE);
+  assert.equal(frames[0].function, 'openSomething');
+  assert.equal(frames[0].line, REPORTED_LINE);
+  const [leak] = findLeaks([tag]);
+  assert.equal(leak.openedAt.line, REPORTED_LINE);
+  assert.equal(leak.kind, 'test.Opened');
+});
+
+test("capture leaves the program's Error.stackTraceLimit and prepareStackTrace alone", () => {
+  const limit = Error.stackTraceLimit;
+  const prepare = Error.prepareStackTrace;
+  try {
+    Error.stackTraceLimit = 0;
+    const custom = () => 'custom';
+    Error.prepareStackTrace = custom;
+    const holder = (function opener() {
+      return captureStack(opener);
+    })();
+    assert.equal(Error.stackTraceLimit, 0);
+    const frames = resolveStack(holder);
+    assert.ok(frames.length > 0, 'frames captured even with stackTraceLimit 0');
+    assert.equal(Error.prepareStackTrace, custom);
+    assert.equal(new Error('x').stack, 'custom');
+  } finally {
+    Error.stackTraceLimit = limit;
+    Error.prepareStackTrace = prepare;
+  }
+});
+
+test('user frames exclude node internals, node_modules and leaktrack itself', () => {
+  const frame = (file) => ({ file, line: 1, column: 1, function: 'f' });
+  assert.equal(isUserFrame(frame('/app/src/db.js')), true);
+  assert.equal(isUserFrame(frame('[eval]')), true);
+  assert.equal(isUserFrame(frame('node:net')), false);
+  assert.equal(isUserFrame(frame('node:internal/fs/promises')), false);
+  assert.equal(isUserFrame(frame('/app/node_modules/pg/lib/client.js')), false);
+  const own = require.resolve('../dist/core/tracker.js');
+  assert.equal(isUserFrame(frame(own)), false);
+  assert.equal(firstUserFrame([frame('node:net'), frame('/app/node_modules/x/i.js'), frame('/app/a.js')]).file, '/app/a.js');
+});
