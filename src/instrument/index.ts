@@ -1,23 +1,76 @@
 // The list of patched modules. Adding a module: one file, one line here.
-import { syncBuiltinESMExports } from 'node:module';
-import { createRequire } from 'node:module';
+import { createRequire, syncBuiltinESMExports } from 'node:module';
+import { readFileSync } from 'node:fs';
+import { join, sep } from 'node:path';
+import { Hook } from 'require-in-the-middle';
 import { warnOnce } from '../core/warn';
 import { fsInstrumentation } from './fs';
 import type { Instrumentation } from './instrumentation';
 import { netInstrumentation } from './net';
+import { pgInstrumentation } from './pg';
 
-export const instrumentations: readonly Instrumentation[] = [fsInstrumentation, netInstrumentation];
+export const instrumentations: readonly Instrumentation[] = [fsInstrumentation, netInstrumentation, pgInstrumentation];
 
 const requireBuiltin = createRequire(__filename);
 
-/** Patch the builtins now and make ESM named imports of them see the patches. */
+/**
+ * Patch the builtins now (and make ESM named imports of them see the
+ * patches); patch packages when the program loads them.
+ */
 export function instrumentAll(list: readonly Instrumentation[] = instrumentations): void {
   for (const instrumentation of list) {
+    if (!instrumentation.builtin) continue;
     try {
-      if (instrumentation.builtin) instrumentation.patch(requireBuiltin(`node:${instrumentation.module}`), instrumentation.module);
+      instrumentation.patch(requireBuiltin(`node:${instrumentation.module}`), instrumentation.module);
     } catch (error) {
       warnOnce(`cannot instrument ${instrumentation.module}: ${(error as Error).message}`);
     }
   }
   syncBuiltinESMExports();
+  hookPackages(list.filter((instrumentation) => !instrumentation.builtin));
+}
+
+/**
+ * require-in-the-middle sees a package's internal files even when the program
+ * imports the package from ESM (its own requires still go through
+ * Module.prototype.require), so no ESM loader is needed for CJS packages.
+ */
+function hookPackages(list: readonly Instrumentation[]): void {
+  const byFile = new Map<string, Instrumentation>();
+  for (const instrumentation of list) for (const file of instrumentation.files ?? [instrumentation.module]) byFile.set(file, instrumentation);
+  if (byFile.size === 0) return;
+  const packages = [...new Set([...byFile.keys()].map(packageOf))];
+  new Hook(packages, { internals: true }, (exports, name, basedir) => {
+    const file = name.split(sep).join('/');
+    const instrumentation = byFile.get(file);
+    if (!instrumentation || !basedir) return exports;
+    const pkg = packageOf(file);
+    if (!knownVersion(instrumentation, pkg, basedir)) return exports;
+    try {
+      return (instrumentation.patch(exports, file) ?? exports) as typeof exports;
+    } catch (error) {
+      warnOnce(`cannot instrument ${file}: ${(error as Error).message}; it is not tracked`);
+      return exports;
+    }
+  });
+}
+
+function packageOf(file: string): string {
+  const parts = file.split('/');
+  return file.startsWith('@') ? parts.slice(0, 2).join('/') : parts[0];
+}
+
+function knownVersion(instrumentation: Instrumentation, pkg: string, basedir: string): boolean {
+  const majors = instrumentation.packages?.[pkg];
+  if (!majors) return true;
+  let version = 'unknown';
+  try {
+    version = String(JSON.parse(readFileSync(join(basedir, 'package.json'), 'utf8')).version);
+  } catch {
+    // fall through: unknown version
+  }
+  const major = Number.parseInt(version, 10);
+  if (majors.includes(major)) return true;
+  warnOnce(`${pkg} ${version} is not a version leaktrack knows (supported: ${majors.map((m) => `${m}.x`).join(', ')}); ${pkg} is not tracked`);
+  return false;
 }

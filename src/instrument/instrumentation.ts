@@ -8,13 +8,16 @@ export interface Instrumentation {
   readonly module: string;
   /** Node builtin (patched at start) or an npm package (patched on load). */
   readonly builtin: boolean;
-  /** Package major versions this adapter knows; others are left alone, with a message. */
-  readonly majors?: readonly number[];
+  /**
+   * Packages: the major versions this adapter knows, per package it patches.
+   * Another version is left alone, with one line on stderr.
+   */
+  readonly packages?: Readonly<Record<string, readonly number[]>>;
   /**
    * Package files to patch, as require-in-the-middle names them (`pg-pool`,
-   * `pg/lib/client.js`); defaults to the module itself.
+   * `pg/lib/client.js`).
    */
   readonly files?: readonly string[];
-  /** Patch the loaded exports of `file` in place. */
-  patch(exports: any, file: string): void;
+  /** Patch the loaded exports of `file`; may return replacement exports. */
+  patch(exports: any, file: string): unknown;
 }
