@@ -12,6 +12,11 @@ export interface ResourceKind<R extends object = any> {
   readonly name: string;
   /** Still open? Read only at report time and when closed tags are swept. */
   isOpen?(resource: R): boolean;
+  /**
+   * The resource can be open again after isOpen said no (an agent that gets
+   * new sockets): its tag is only dropped once the resource is collected.
+   */
+  readonly mayReopen?: boolean;
   /** A short human description, built at report time. */
   describe?(resource: R | undefined, detail: unknown): string;
 }
@@ -65,6 +70,13 @@ export class Tag {
     } catch {
       return false; // a resource we cannot read is not reported
     }
+  }
+
+  /** @internal for the sweep: the resource can never be open again. */
+  get isFinished(): boolean {
+    if (!this.tracker) return true;
+    if (this.spec?.mayReopen) return this.ref !== undefined && this.ref.deref() === undefined;
+    return !this.isOpen;
   }
 
   get description(): string {

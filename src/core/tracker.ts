@@ -87,7 +87,7 @@ export class Tracker {
 
   /** Drop tags whose resources closed without telling us: memory stays bounded. */
   private sweep(): void {
-    for (const tag of this.#open) if (!tag.isOpen) this.#open.delete(tag);
+    for (const tag of this.#open) if (tag.isFinished) this.#open.delete(tag);
     this.#sweepAt = Math.max(SWEEP_MIN, this.#open.size * 2);
   }
 }
@@ -121,4 +121,19 @@ export function openedInside<T>(fn: (...args: any[]) => T, thisArg: unknown, arg
 /** True while an outer tracked resource is being opened. */
 export function isNested(): boolean {
   return ownerDepth > 0;
+}
+
+const ownerCode: string[] = [];
+
+/**
+ * Code that opens resources asynchronously on behalf of a tracked outer
+ * resource (undici's sockets for a fetch): a resource whose opening stack
+ * passes through it is nested and not reported. Checked at report time only.
+ */
+export function addOwnerCode(filePrefix: string): void {
+  if (!ownerCode.includes(filePrefix)) ownerCode.push(filePrefix);
+}
+
+export function isOwnerCode(file: string): boolean {
+  return ownerCode.some((prefix) => file.startsWith(prefix));
 }

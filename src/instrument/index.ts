@@ -6,10 +6,19 @@ import { Hook } from 'require-in-the-middle';
 import { warnOnce } from '../core/warn';
 import { fsInstrumentation } from './fs';
 import type { Instrumentation } from './instrumentation';
+import { fetchInstrumentation } from './fetch';
+import { httpInstrumentation, httpsInstrumentation } from './http';
 import { netInstrumentation } from './net';
 import { pgInstrumentation } from './pg';
 
-export const instrumentations: readonly Instrumentation[] = [fsInstrumentation, netInstrumentation, pgInstrumentation];
+export const instrumentations: readonly Instrumentation[] = [
+  fsInstrumentation,
+  netInstrumentation,
+  httpInstrumentation,
+  httpsInstrumentation,
+  fetchInstrumentation,
+  pgInstrumentation,
+];
 
 const requireBuiltin = createRequire(__filename);
 
@@ -21,7 +30,8 @@ export function instrumentAll(list: readonly Instrumentation[] = instrumentation
   for (const instrumentation of list) {
     if (!instrumentation.builtin) continue;
     try {
-      instrumentation.patch(requireBuiltin(`node:${instrumentation.module}`), instrumentation.module);
+      const exports = instrumentation.target ? instrumentation.target() : requireBuiltin(`node:${instrumentation.module}`);
+      instrumentation.patch(exports, instrumentation.module);
     } catch (error) {
       warnOnce(`cannot instrument ${instrumentation.module}: ${(error as Error).message}`);
     }

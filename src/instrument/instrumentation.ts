@@ -8,6 +8,8 @@ export interface Instrumentation {
   readonly module: string;
   /** Node builtin (patched at start) or an npm package (patched on load). */
   readonly builtin: boolean;
+  /** For a builtin that is not a module (global fetch): what to patch. */
+  readonly target?: () => object;
   /**
    * Packages: the major versions this adapter knows, per package it patches.
    * Another version is left alone, with one line on stderr.

@@ -8,7 +8,7 @@ import { captureStack, type CapturedStack } from '../core/stack';
 import type { ResourceKind, Tag } from '../core/tag';
 import { isNested, openedInside, processTracker } from '../core/tracker';
 import type { Instrumentation } from './instrumentation';
-import { wrapMethod } from './wrap';
+import { trackConstruction, wrapMethod } from './wrap';
 
 /** The parts of pg's internals we read (stable across pg 8.x). */
 interface PgClient {
@@ -76,7 +76,7 @@ function patchClient(Client: { prototype: object }): void {
   );
 }
 
-/** pg-pool exports the Pool class: return a subclass that tracks each pool where it is created. */
+/** pg-pool exports the Pool class: return a stand-in that tracks each pool where it is created. */
 function patchPool(OriginalPool: new (...args: any[]) => object): unknown {
   const proto = OriginalPool.prototype as Record<string, unknown>;
   // The pool's own clients (and their sockets) belong to the pool.
@@ -116,14 +116,7 @@ function patchPool(OriginalPool: new (...args: any[]) => object): unknown {
     },
   );
 
-  // Named Pool like the original, so the program sees no difference.
-  const TrackedPool = class Pool extends OriginalPool {
-    constructor(...args: any[]) {
-      super(...args);
-      processTracker.track(poolKind, this, captureStack(TrackedPool));
-    }
-  };
-  return TrackedPool;
+  return trackConstruction(OriginalPool, (pool, construct) => processTracker.track(poolKind, pool, captureStack(construct)));
 }
 
 export const pgInstrumentation: Instrumentation = {

@@ -21,10 +21,13 @@ export function wrapMethod(target: object, name: string, makeWrapper: (original:
   const original = owner[name];
   if (typeof original !== 'function' || isWrapped(original)) return false;
   const wrapper = makeWrapper(original) as Wrapped;
-  Object.defineProperty(wrapper, kOriginal, { value: original });
-  Object.defineProperty(wrapper, kInherited, { value: !Object.prototype.hasOwnProperty.call(target, name) });
-  Object.defineProperty(wrapper, 'name', { value: original.name, configurable: true });
-  Object.defineProperty(wrapper, 'length', { value: original.length, configurable: true });
+  if (!isWrapped(wrapper)) {
+    // (A trackConstruction proxy already answers kOriginal and forwards name and length.)
+    Object.defineProperty(wrapper, kOriginal, { value: original });
+    Object.defineProperty(wrapper, kInherited, { value: !Object.prototype.hasOwnProperty.call(target, name) });
+    Object.defineProperty(wrapper, 'name', { value: original.name, configurable: true });
+    Object.defineProperty(wrapper, 'length', { value: original.length, configurable: true });
+  }
   const own = Object.getOwnPropertyDescriptor(target, name);
   try {
     if (own && !('value' in own)) throw new TypeError('accessor property');
@@ -58,4 +61,33 @@ export function unwrapMethod(target: object, name: string): void {
 function describeTarget(target: object): string {
   const ctor = (target as { constructor?: { name?: string } }).constructor;
   return typeof target === 'function' ? target.name || 'function' : ctor?.name && ctor.name !== 'Object' ? `${ctor.name}.prototype` : 'module';
+}
+
+/**
+ * A stand-in for a class that calls `onConstruct(instance, construct)` for each
+ * instance, subclasses' included. A Proxy, not a subclass: statics, instanceof
+ * and calls without `new` behave exactly as the original's. `construct` is the
+ * function to pass to captureStack, so the stack starts at the caller of `new`.
+ */
+export function trackConstruction<C extends new (...args: any[]) => object>(
+  original: C,
+  onConstruct: (instance: InstanceType<C>, construct: Function) => void,
+): C {
+  if (isWrapped(original)) return original;
+  const proxy: C = new Proxy(original, {
+    construct(target, args, newTarget): object {
+      const instance: object = Reflect.construct(target, args, newTarget === proxy ? target : newTarget);
+      onConstruct(instance as InstanceType<C>, this.construct as Function);
+      return instance;
+    },
+    get(target, key, receiver) {
+      return key === kOriginal ? target : Reflect.get(target, key, receiver === proxy ? target : receiver);
+    },
+  });
+  return proxy;
+}
+
+/** Replace `target[name]`, a class, by trackConstruction's stand-in. */
+export function wrapConstructor(target: object, name: string, onConstruct: (instance: any, construct: Function) => void): void {
+  wrapMethod(target, name, (original) => trackConstruction(original, onConstruct));
 }

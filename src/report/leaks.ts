@@ -2,7 +2,7 @@
 // time) and keep the resources that some user code opened.
 import { isUserFrame, resolveStack, type Frame } from '../core/stack';
 import type { Tag } from '../core/tag';
-import { processTracker, type Tracker } from '../core/tracker';
+import { isOwnerCode, processTracker, type Tracker } from '../core/tracker';
 
 export interface Leak {
   kind: string;
@@ -20,9 +20,14 @@ export interface LeakReport {
   leaks: Leak[];
 }
 
-/** A tag as a leak, or undefined when no user code opened it. */
+/**
+ * A tag as a leak; undefined when no user code opened it, or when an outer
+ * tracked resource's code did (the socket behind a fetch).
+ */
 export function leakOf(tag: Tag): Leak | undefined {
-  const stack = resolveStack(tag.stackHolder).filter(isUserFrame);
+  const frames = resolveStack(tag.stackHolder);
+  if (frames.some((frame) => isOwnerCode(frame.file))) return undefined;
+  const stack = frames.filter(isUserFrame);
   if (stack.length === 0) return undefined;
   return { kind: tag.kind, openedAt: stack[0], stack, description: tag.description };
 }

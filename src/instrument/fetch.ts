@@ -1,0 +1,45 @@
+// Global fetch (undici inside Node): a Response whose body is neither
+// consumed nor cancelled is a fetch.Response leak. The sockets undici opens
+// for it are owner code, never reported on their own.
+import { inspect } from 'node:util';
+import { captureStack } from '../core/stack';
+import type { ResourceKind } from '../core/tag';
+import { addOwnerCode, processTracker } from '../core/tracker';
+import type { Instrumentation } from './instrumentation';
+import { wrapMethod } from './wrap';
+
+/**
+ * The body stream is what holds the connection, so it is what we watch (the
+ * Response object itself may be collected while undici still holds the
+ * body). Its state is only public through inspect(), read at report time.
+ */
+export const responseKind: ResourceKind<ReadableStream> = {
+  name: 'fetch.Response',
+  isOpen: (body) => /state: 'readable'/.test(inspect(body)),
+  describe: (_body, detail) => {
+    const { method, url, status } = detail as { method: string; url: string; status: number };
+    return `${method} ${url} (response ${status}, body neither consumed nor cancelled)`;
+  },
+};
+
+export const fetchInstrumentation: Instrumentation = {
+  module: 'fetch',
+  builtin: true,
+  target: () => globalThis,
+  patch(global: typeof globalThis) {
+    if (typeof global.fetch !== 'function') return;
+    addOwnerCode('node:internal/deps/undici/');
+    wrapMethod(global, 'fetch', (original) =>
+      async function fetch(this: unknown, input: unknown, init?: { method?: string }) {
+        const stack = captureStack(fetch);
+        // A refused fetch rejects here: no resource.
+        const response: Response = await original.apply(this, arguments);
+        if (response.body) {
+          const method = init?.method ?? (input instanceof Request ? input.method : 'GET');
+          processTracker.track(responseKind, response.body, stack, { method, url: response.url, status: response.status });
+        }
+        return response;
+      },
+    );
+  },
+};

@@ -1,0 +1,86 @@
+// http and https: client requests (http.ClientRequest) while they or their
+// response hold a socket, and custom agents (http.Agent) holding idle
+// keep-alive sockets. Servers are net.Server (see net.ts).
+//
+// A request's socket is opened inside the request (openedInside) or, for a
+// queued request, later by the agent's code (owner code): never a
+// net.Socket of its own. Idle sockets parked in http.globalAgent are nobody's
+// leak: the program did not create that agent.
+import type * as http from 'node:http';
+import { captureStack } from '../core/stack';
+import type { ResourceKind } from '../core/tag';
+import { addOwnerCode, openedInside, processTracker } from '../core/tracker';
+import type { Instrumentation } from './instrumentation';
+import { wrapConstructor, wrapMethod } from './wrap';
+
+/**
+ * Node sets req.destroyed when the socket goes back to the agent (response
+ * consumed), when it closes, or on destroy()/abort.
+ */
+export const clientRequestKind: ResourceKind<http.ClientRequest> = {
+  name: 'http.ClientRequest',
+  isOpen: (req) => !req.destroyed && !(req.socket?.destroyed ?? false),
+  describe: (req) => {
+    if (!req) return 'HTTP request';
+    const url = `${req.protocol}//${req.getHeader('host') ?? req.host}${req.path}`;
+    const res = (req as { res?: http.IncomingMessage }).res;
+    const state = res ? `response ${res.statusCode} not consumed` : 'no response yet';
+    return `${req.method} ${url} (${state})`;
+  },
+};
+
+type AgentSockets = Record<string, Array<{ destroyed: boolean }> | undefined>;
+const liveSockets = (pool: AgentSockets | undefined) =>
+  Object.values(pool ?? {}).reduce((n, list) => n + (list ?? []).filter((socket) => !socket.destroyed).length, 0);
+
+/**
+ * A custom agent is open while it keeps idle keep-alive sockets: they make
+ * the server's close() wait. Busy sockets belong to their requests.
+ */
+export const agentKind: ResourceKind<http.Agent> = {
+  name: 'http.Agent',
+  mayReopen: true,
+  isOpen: (agent) => liveSockets(agent.freeSockets as AgentSockets) > 0,
+  describe: (agent) => {
+    if (!agent) return 'http.Agent';
+    const idle = liveSockets(agent.freeSockets as AgentSockets);
+    const busy = liveSockets(agent.sockets as AgentSockets);
+    return `custom ${(agent as { protocol?: string }).protocol === 'https:' ? 'https' : 'http'}.Agent, never destroyed, holding ${idle} idle keep-alive socket${idle === 1 ? '' : 's'}${busy ? ` and ${busy} busy` : ''}`;
+  },
+};
+
+function patchModule(httpModule: typeof http, globalAgent: () => http.Agent): void {
+  for (const name of ['request', 'get'] as const) {
+    wrapMethod(httpModule, name, (original) => {
+      const wrapper = function (this: unknown) {
+        const stack = captureStack(wrapper);
+        const req: http.ClientRequest = openedInside(original, this, arguments);
+        processTracker.track(clientRequestKind, req, stack);
+        return req;
+      };
+      return wrapper;
+    });
+  }
+  wrapConstructor(httpModule, 'Agent', (agent: http.Agent, construct) => {
+    if (agent !== globalAgent()) processTracker.track(agentKind, agent, captureStack(construct));
+  });
+}
+
+export const httpInstrumentation: Instrumentation = {
+  module: 'http',
+  builtin: true,
+  patch(httpModule: typeof http) {
+    // Sockets an agent opens later, for queued requests.
+    addOwnerCode('node:_http_agent');
+    addOwnerCode('node:_http_client');
+    patchModule(httpModule, () => httpModule.globalAgent);
+  },
+};
+
+export const httpsInstrumentation: Instrumentation = {
+  module: 'https',
+  builtin: true,
+  patch(httpsModule: typeof import('node:https')) {
+    patchModule(httpsModule as unknown as typeof http, () => httpsModule.globalAgent);
+  },
+};
