@@ -1,14 +1,16 @@
 // `node --import leaktrack/register app.mjs`: config → patches → exit report.
 // Worker threads run this too; the main thread alone tracks and reports
-// (one report per process).
+// (one report per process). The CommonJS build is loaded with require: going
+// through the ESM loader for each file costs start-up time.
+import { createRequire } from 'node:module';
 import { isMainThread } from 'node:worker_threads';
-import { readConfig } from './dist/config.js';
-import { instrumentAll } from './dist/instrument/index.js';
-import { reportAtExit } from './dist/report/at-exit.js';
-import { firstStart } from './dist/start.js';
+
+const require = createRequire(import.meta.url);
+const { readConfig } = require('./dist/config.js');
+const { firstStart } = require('./dist/start.js');
 
 const config = readConfig();
 if (isMainThread && config.enabled && firstStart()) {
-  instrumentAll();
-  reportAtExit({ reportPath: config.reportPath });
+  require('./dist/instrument/index.js').instrumentAll();
+  require('./dist/report/at-exit.js').reportAtExit({ reportPath: config.reportPath });
 }

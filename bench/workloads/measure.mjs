@@ -1,0 +1,8 @@
+// Time `count` sequential runs of `op` after a short warm-up; print ns/op.
+export async function measure(count, op) {
+  for (let i = 0; i < Math.min(500, count / 10); i++) await op();
+  const start = process.hrtime.bigint();
+  for (let i = 0; i < count; i++) await op();
+  const ns = Number(process.hrtime.bigint() - start) / count;
+  process.stdout.write(`${JSON.stringify({ nsPerOp: ns })}\n`);
+}
