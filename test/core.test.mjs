@@ -116,3 +116,30 @@ test('user frames exclude node internals, node_modules and leaktrack itself', ()
   assert.equal(isUserFrame(frame(own)), false);
   assert.equal(firstUserFrame([frame('node:net'), frame('/app/node_modules/x/i.js'), frame('/app/a.js')]).file, '/app/a.js');
 });
+
+test('wrapMethod keeps name and length, refuses to patch twice, and unwrapMethod restores', () => {
+  const { wrapMethod, unwrapMethod, isWrapped } = require('../dist/instrument/wrap.js');
+  class Base {
+    open(a, b) {
+      return `base ${a} ${b}`;
+    }
+  }
+  class Child extends Base {}
+  const calls = [];
+  const make = (original) =>
+    function (...args) {
+      calls.push(args);
+      return original.apply(this, args);
+    };
+  assert.equal(wrapMethod(Child.prototype, 'open', make), true);
+  assert.equal(wrapMethod(Child.prototype, 'open', make), false, 'a second patch is refused');
+  assert.equal(Child.prototype.open.name, 'open');
+  assert.equal(Child.prototype.open.length, 2);
+  assert.equal(new Child().open(1, 2), 'base 1 2');
+  assert.deepEqual(calls, [[1, 2]]);
+  assert.equal(isWrapped(Child.prototype.open), true);
+  unwrapMethod(Child.prototype, 'open');
+  // The method was inherited: unwrapping removes the own property again.
+  assert.equal(Object.hasOwn(Child.prototype, 'open'), false);
+  assert.equal(Child.prototype.open, Base.prototype.open);
+});

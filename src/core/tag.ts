@@ -29,7 +29,6 @@ export class Tag {
   /** @internal */ readonly ref: WeakRef<object> | undefined;
   /** @internal */ readonly detail: unknown;
   readonly kind: string;
-  readonly openedAtMs: number;
 
   /** @internal use Tracker.create / Tracker.track */
   constructor(
@@ -47,7 +46,6 @@ export class Tag {
     // Weak: leaktrack must never keep a resource (or the process) alive.
     this.ref = resource === undefined ? undefined : new WeakRef(resource);
     this.detail = detail;
-    this.openedAtMs = Date.now();
   }
 
   /** Mark the resource as properly closed. Closing twice is harmless. */
