@@ -33,14 +33,18 @@ type AgentSockets = Record<string, Array<{ destroyed: boolean }> | undefined>;
 const liveSockets = (pool: AgentSockets | undefined) =>
   Object.values(pool ?? {}).reduce((n, list) => n + (list ?? []).filter((socket) => !socket.destroyed).length, 0);
 
+/** http.globalAgent and https.globalAgent, read when asked: a program may replace them. */
+const globalAgents: Array<() => http.Agent> = [];
+
 /**
  * A custom agent is open while it keeps idle keep-alive sockets: they make
- * the server's close() wait. Busy sockets belong to their requests.
+ * the server's close() wait. Busy sockets belong to their requests. An agent
+ * the program installed as a global agent is exempt like the built-in one.
  */
 export const agentKind: ResourceKind<http.Agent> = {
   name: 'http.Agent',
   mayReopen: true,
-  isOpen: (agent) => liveSockets(agent.freeSockets as AgentSockets) > 0,
+  isOpen: (agent) => liveSockets(agent.freeSockets as AgentSockets) > 0 && !globalAgents.some((current) => current() === agent),
   describe: (agent) => {
     if (!agent) return 'http.Agent';
     const idle = liveSockets(agent.freeSockets as AgentSockets);
@@ -61,9 +65,8 @@ function patchModule(httpModule: typeof http, globalAgent: () => http.Agent): vo
       return wrapper;
     });
   }
-  wrapConstructor(httpModule, 'Agent', (agent: http.Agent, construct) => {
-    if (agent !== globalAgent()) processTracker.track(agentKind, agent, captureStack(construct));
-  });
+  globalAgents.push(globalAgent);
+  wrapConstructor(httpModule, 'Agent', (agent: http.Agent, construct) => processTracker.track(agentKind, agent, captureStack(construct)));
 }
 
 export const httpInstrumentation: Instrumentation = {
