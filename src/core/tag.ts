@@ -86,3 +86,9 @@ export class Tag {
     return this.detail === undefined ? '' : String(this.detail);
   }
 }
+
+/** Descriptions stay one short line: long commands and eval'd code are cut. */
+export function shorten(text: string, max = 80): string {
+  const line = text.replace(/\s+/g, ' ');
+  return line.length > max ? `${line.slice(0, max - 1)}…` : line;
+}

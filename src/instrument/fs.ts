@@ -1,10 +1,12 @@
-// fs: FileHandles from fs/promises `open`. Patched on the CJS exports object;
-// register syncs the ESM namespaces so `import { open } from 'node:fs/promises'`
-// sees the same function.
+// fs: FileHandles from fs/promises `open`, raw fds from callback/sync `open`,
+// and the streams of createReadStream/createWriteStream. Patched on the CJS
+// exports object; register syncs the ESM namespaces so
+// `import { open } from 'node:fs/promises'` sees the same function.
+import type * as fsModule from 'node:fs';
 import type { FileHandle } from 'node:fs/promises';
-import { captureStack } from '../core/stack';
-import type { ResourceKind } from '../core/tag';
-import { processTracker } from '../core/tracker';
+import { captureStack, type CapturedStack } from '../core/stack';
+import type { ResourceKind, Tag } from '../core/tag';
+import { addOwnerCode, isNested, processTracker } from '../core/tracker';
 import type { Instrumentation } from './instrumentation';
 import { wrapMethod } from './wrap';
 
@@ -14,6 +16,113 @@ export const fileHandleKind: ResourceKind<FileHandle> = {
   isOpen: (handle) => handle.fd !== -1,
   describe: (handle, path) => `file ${String(path)}${handle ? ` (fd ${handle.fd})` : ''}`,
 };
+
+/** A number has no state to read: an fd is open until close/closeSync is called with it. */
+export const fdKind: ResourceKind<never> = {
+  name: 'fs.fd',
+  describe: (_none, detail) => {
+    const { path, fd } = detail as { path: unknown; fd: number };
+    return `file ${String(path)} (fd ${fd})`;
+  },
+};
+
+// A stream is closed once destroyed: read to its end (autoClose), end() +
+// finish, destroy(), a pipeline or a `for await` that broke out.
+export const readStreamKind: ResourceKind<fsModule.ReadStream> = {
+  name: 'fs.ReadStream',
+  isOpen: (stream) => !stream.destroyed,
+  describe: (stream, path) => `read stream of ${String(path)}${fdSuffix(stream)}`,
+};
+
+export const writeStreamKind: ResourceKind<fsModule.WriteStream> = {
+  name: 'fs.WriteStream',
+  isOpen: (stream) => !stream.destroyed && !stream.writableEnded,
+  describe: (stream, path) => `write stream to ${String(path)}${fdSuffix(stream)}`,
+};
+
+function fdSuffix(stream: object | undefined): string {
+  const fd = (stream as { fd?: unknown } | undefined)?.fd;
+  return typeof fd === 'number' ? ` (fd ${fd})` : '';
+}
+
+/** Open fds by number. The OS reuses a number only after it was closed. */
+const fdTags = new Map<number, Tag>();
+
+function trackFd(fd: unknown, path: unknown, stack: CapturedStack): void {
+  if (typeof fd !== 'number') return;
+  fdTags.get(fd)?.close();
+  fdTags.set(fd, processTracker.trackExplicit(fdKind, stack, { path, fd }));
+}
+
+function forgetFd(fd: unknown): void {
+  if (typeof fd !== 'number') return;
+  const tag = fdTags.get(fd);
+  if (tag) {
+    tag.close();
+    fdTags.delete(fd);
+  }
+}
+
+function patchFdFunctions(fs: typeof fsModule): void {
+  wrapMethod(fs, 'openSync', (original) =>
+    function openSync(this: unknown, path: unknown) {
+      const fd = original.apply(this, arguments);
+      if (!isNested()) trackFd(fd, path, captureStack(openSync));
+      return fd;
+    },
+  );
+  // Also what util.promisify(fs.open) calls.
+  wrapMethod(fs, 'open', (original) =>
+    function open(this: unknown, path: unknown) {
+      const callback = arguments[arguments.length - 1];
+      if (typeof callback !== 'function' || isNested()) return original.apply(this, arguments);
+      const stack = captureStack(open);
+      const args = Array.prototype.slice.call(arguments);
+      args[args.length - 1] = function onOpened(this: unknown, error: unknown, fd: unknown) {
+        if (!error) trackFd(fd, path, stack);
+        return Reflect.apply(callback, this, arguments);
+      };
+      return original.apply(this, args);
+    },
+  );
+  // Forgotten when close is asked for: a close that fails (EBADF) had nothing open.
+  wrapMethod(fs, 'closeSync', (original) =>
+    function closeSync(this: unknown, fd: unknown) {
+      forgetFd(fd);
+      return original.apply(this, arguments);
+    },
+  );
+  wrapMethod(fs, 'close', (original) =>
+    function close(this: unknown, fd: unknown) {
+      forgetFd(fd);
+      return original.apply(this, arguments);
+    },
+  );
+}
+
+function patchStreams(fs: typeof fsModule): void {
+  // A stream opens its file with fs.open on the next tick: that fd is the stream's.
+  addOwnerCode('node:internal/fs/streams');
+  const patch = (name: 'createReadStream' | 'createWriteStream', kind: ResourceKind) =>
+    wrapMethod(fs, name, (original) =>
+      function createStream(this: unknown, path: unknown, options: unknown) {
+        const stream = original.apply(this, arguments);
+        if (isNested()) return stream;
+        const fd = (options as { fd?: unknown } | null)?.fd;
+        // A stream over a FileHandle: the handle's tag covers it.
+        if (typeof fd === 'object' && fd !== null) return stream;
+        if (typeof fd === 'number') {
+          // autoClose (the default) hands the fd to the stream; otherwise the fd's own tag stays.
+          if ((options as { autoClose?: boolean }).autoClose === false) return stream;
+          forgetFd(fd);
+        }
+        processTracker.track(kind, stream, captureStack(createStream), typeof fd === 'number' ? `fd ${fd}` : path);
+        return stream;
+      },
+    );
+  patch('createReadStream', readStreamKind);
+  patch('createWriteStream', writeStreamKind);
+}
 
 function patchFsPromises(fsp: typeof import('node:fs/promises')): void {
   wrapMethod(fsp, 'open', (original) =>
@@ -30,8 +139,10 @@ function patchFsPromises(fsp: typeof import('node:fs/promises')): void {
 export const fsInstrumentation: Instrumentation = {
   module: 'fs',
   builtin: true,
-  patch(fs: typeof import('node:fs')) {
+  patch(fs: typeof fsModule) {
     // fs.promises and require('fs/promises') are one object.
     patchFsPromises(fs.promises);
+    patchFdFunctions(fs);
+    patchStreams(fs);
   },
 };

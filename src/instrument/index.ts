@@ -10,6 +10,9 @@ import { fetchInstrumentation } from './fetch';
 import { httpInstrumentation, httpsInstrumentation } from './http';
 import { netInstrumentation } from './net';
 import { pgInstrumentation } from './pg';
+import { timersInstrumentation } from './timers';
+import { childProcessInstrumentation } from './child-process';
+import { workerThreadsInstrumentation } from './worker-threads';
 
 export const instrumentations: readonly Instrumentation[] = [
   fsInstrumentation,
@@ -17,6 +20,9 @@ export const instrumentations: readonly Instrumentation[] = [
   httpInstrumentation,
   httpsInstrumentation,
   fetchInstrumentation,
+  timersInstrumentation,
+  childProcessInstrumentation,
+  workerThreadsInstrumentation,
   pgInstrumentation,
 ];
 

@@ -71,13 +71,13 @@ function describeTarget(target: object): string {
  */
 export function trackConstruction<C extends new (...args: any[]) => object>(
   original: C,
-  onConstruct: (instance: InstanceType<C>, construct: Function) => void,
+  onConstruct: (instance: InstanceType<C>, construct: Function, args: unknown[]) => void,
 ): C {
   if (isWrapped(original)) return original;
   const proxy: C = new Proxy(original, {
     construct(target, args, newTarget): object {
       const instance: object = Reflect.construct(target, args, newTarget === proxy ? target : newTarget);
-      onConstruct(instance as InstanceType<C>, this.construct as Function);
+      onConstruct(instance as InstanceType<C>, this.construct as Function, args);
       return instance;
     },
     get(target, key, receiver) {
@@ -88,6 +88,6 @@ export function trackConstruction<C extends new (...args: any[]) => object>(
 }
 
 /** Replace `target[name]`, a class, by trackConstruction's stand-in. */
-export function wrapConstructor(target: object, name: string, onConstruct: (instance: any, construct: Function) => void): void {
+export function wrapConstructor(target: object, name: string, onConstruct: (instance: any, construct: Function, args: unknown[]) => void): void {
   wrapMethod(target, name, (original) => trackConstruction(original, onConstruct));
 }

@@ -1,0 +1,40 @@
+// child_process: a child still running at exit. spawn, exec, execFile and fork
+// all create a ChildProcess and call its spawn(): one patch covers them, and
+// the first user frame is the line that called any of them. spawnSync and
+// execSync return when the child is gone: never a resource.
+import type * as childProcess from 'node:child_process';
+import { captureStack } from '../core/stack';
+import { shorten, type ResourceKind } from '../core/tag';
+import { processTracker } from '../core/tracker';
+import type { Instrumentation } from './instrumentation';
+import { wrapMethod } from './wrap';
+
+type Child = childProcess.ChildProcess & { _handle?: { hasRef?(): boolean } | null };
+
+/**
+ * Running until it exits or is killed. A child the program unref'd (a
+ * detached daemon) was left running on purpose: not a leak.
+ */
+export const childProcessKind: ResourceKind<Child> = {
+  name: 'child_process.ChildProcess',
+  isOpen: (child) => child.exitCode === null && child.signalCode === null && !child.killed && child._handle?.hasRef?.() !== false,
+  describe: (child) => {
+    if (!child) return 'child process';
+    return `child process ${child.pid}: ${shorten(child.spawnargs.join(' '))}`;
+  },
+};
+
+export const childProcessInstrumentation: Instrumentation = {
+  module: 'child_process',
+  builtin: true,
+  patch(module: typeof childProcess) {
+    wrapMethod(module.ChildProcess.prototype, 'spawn', (original) =>
+      function spawn(this: Child) {
+        const result = original.apply(this, arguments);
+        // A child that failed to start (ENOENT, EACCES) has no pid.
+        if (this.pid !== undefined) processTracker.track(childProcessKind, this, captureStack(spawn));
+        return result;
+      },
+    );
+  },
+};

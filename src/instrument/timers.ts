@@ -1,0 +1,86 @@
+// timers: intervals never cleared. setTimeout is not a resource (it ends by
+// itself). An unref'd interval does not keep the process alive and was made
+// to run in the background on purpose: not a leak.
+import type * as timers from 'node:timers';
+import { captureStack } from '../core/stack';
+import type { ResourceKind } from '../core/tag';
+import { processTracker } from '../core/tracker';
+import type { Instrumentation } from './instrumentation';
+import { wrapMethod } from './wrap';
+
+type Timeout = NodeJS.Timeout & { _destroyed?: boolean };
+
+/** clearInterval (by object or by its numeric id) marks the Timeout destroyed. */
+export const intervalKind: ResourceKind<Timeout> = {
+  name: 'timers.Interval',
+  isOpen: (timer) => timer._destroyed !== true && timer.hasRef(),
+  describe: (timer) => `setInterval every ${timer ? (timer as unknown as { _repeat: number })._repeat : '?'} ms`,
+};
+
+interface IteratorState {
+  started: boolean;
+  done: boolean;
+  signal?: AbortSignal;
+}
+
+/**
+ * A timers/promises interval exists while its iterator is being iterated and
+ * has not ended (`break`, `return()`, an abort).
+ */
+export const intervalIteratorKind: ResourceKind<object> = {
+  name: 'timers.Interval',
+  isOpen: (iterator) => {
+    const state = iteratorStates.get(iterator);
+    return !!state && state.started && !state.done && !state.signal?.aborted;
+  },
+  describe: (_iterator, delay) => `timers/promises setInterval every ${String(delay ?? 1)} ms`,
+};
+
+const iteratorStates = new WeakMap<object, IteratorState>();
+
+function patchSetInterval(timersModule: typeof timers): void {
+  const original = timersModule.setInterval;
+  wrapMethod(timersModule, 'setInterval', (setIntervalOriginal) =>
+    function setInterval(this: unknown) {
+      const timer = setIntervalOriginal.apply(this, arguments);
+      processTracker.track(intervalKind, timer, captureStack(setInterval));
+      return timer;
+    },
+  );
+  // The global is the same function as the module's: keep them identical.
+  if (globalThis.setInterval === original) {
+    const own = Object.getOwnPropertyDescriptor(globalThis, 'setInterval');
+    if (own?.configurable || own?.writable) Object.defineProperty(globalThis, 'setInterval', { ...own, value: timersModule.setInterval });
+  }
+}
+
+function patchPromisesSetInterval(timersPromises: typeof import('node:timers/promises')): void {
+  wrapMethod(timersPromises, 'setInterval', (original) =>
+    function setInterval(this: unknown, delay?: number, _value?: unknown, options?: { ref?: boolean; signal?: AbortSignal }) {
+      const inner: AsyncGenerator = original.apply(this, arguments);
+      if (options?.ref === false) return inner;
+      const state: IteratorState = { started: false, done: false, signal: options?.signal };
+      // Delegation keeps next/return/throw exactly as the original iterator's.
+      const iterator = (async function* setIntervalIterator() {
+        state.started = true;
+        try {
+          return yield* inner;
+        } finally {
+          state.done = true;
+        }
+      })();
+      iteratorStates.set(iterator, state);
+      processTracker.track(intervalIteratorKind, iterator, captureStack(setInterval), delay);
+      return iterator;
+    },
+  );
+}
+
+export const timersInstrumentation: Instrumentation = {
+  module: 'timers',
+  builtin: true,
+  patch(timersModule: typeof timers) {
+    patchSetInterval(timersModule);
+    patchPromisesSetInterval((timersModule as unknown as { promises: typeof import('node:timers/promises') }).promises);
+  },
+};
