@@ -1,7 +1,8 @@
 // Raw fds, fs streams, intervals, child processes and workers, end to end.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { run, assertLeaksAsDeclared } from './helpers.mjs';
+import { join } from 'node:path';
+import { run, assertLeaksAsDeclared, ROOT } from './helpers.mjs';
 
 test('fs.fd: sync, callback and promisified opens never closed; closed, failed and readFileSync ones are not', async () => {
   const result = await run('fs-fd.cjs');
@@ -54,3 +55,14 @@ for (const fixture of ['timers-clean.cjs', 'child-process-clean.cjs', 'fs-fd.cjs
     }
   });
 }
+
+test('the README example leaks one of each kind, each reported once at its line', async () => {
+  const result = await run(join(ROOT, 'examples', 'every-kind.mjs'));
+  const kinds = result.report.leaks.map((leak) => leak.kind);
+  assert.deepEqual([...kinds].sort(), [
+    'child_process.ChildProcess', 'fetch.Response', 'fs.FileHandle', 'fs.ReadStream', 'fs.fd', 'http.Agent',
+    'http.ClientRequest', 'net.Server', 'net.Socket', 'timers.Interval', 'worker_threads.Worker',
+  ]);
+  assert.ok(result.report.leaks.every((leak) => leak.openedAt.file.endsWith('examples/every-kind.mjs')));
+  assert.match(result.stderr, /file \/.*every-kind\.mjs \(fd \d+\)/, 'file URLs are shown as paths');
+});

@@ -7,14 +7,26 @@ import type { FileHandle } from 'node:fs/promises';
 import { captureStack, type CapturedStack } from '../core/stack';
 import type { ResourceKind, Tag } from '../core/tag';
 import { addOwnerCode, isNested, processTracker } from '../core/tracker';
+import { fileURLToPath } from 'node:url';
 import type { Instrumentation } from './instrumentation';
 import { wrapMethod } from './wrap';
+
+/** A path argument as a person reads it: file URLs and Buffers as paths. */
+function showPath(path: unknown): string {
+  try {
+    if (path instanceof URL) return path.protocol === 'file:' ? fileURLToPath(path) : path.href;
+    if (typeof path === 'string' && path.startsWith('file:')) return fileURLToPath(path);
+  } catch {
+    // not a file URL after all
+  }
+  return String(path);
+}
 
 /** fd is -1 once closed; a handle collected by GC was auto-closed. */
 export const fileHandleKind: ResourceKind<FileHandle> = {
   name: 'fs.FileHandle',
   isOpen: (handle) => handle.fd !== -1,
-  describe: (handle, path) => `file ${String(path)}${handle ? ` (fd ${handle.fd})` : ''}`,
+  describe: (handle, path) => `file ${showPath(path)}${handle ? ` (fd ${handle.fd})` : ''}`,
 };
 
 /** A number has no state to read: an fd is open until close/closeSync is called with it. */
@@ -22,7 +34,7 @@ export const fdKind: ResourceKind<never> = {
   name: 'fs.fd',
   describe: (_none, detail) => {
     const { path, fd } = detail as { path: unknown; fd: number };
-    return `file ${String(path)} (fd ${fd})`;
+    return `file ${showPath(path)} (fd ${fd})`;
   },
 };
 
@@ -31,13 +43,13 @@ export const fdKind: ResourceKind<never> = {
 export const readStreamKind: ResourceKind<fsModule.ReadStream> = {
   name: 'fs.ReadStream',
   isOpen: (stream) => !stream.destroyed,
-  describe: (stream, path) => `read stream of ${String(path)}${fdSuffix(stream)}`,
+  describe: (stream, path) => `read stream of ${showPath(path)}${fdSuffix(stream)}`,
 };
 
 export const writeStreamKind: ResourceKind<fsModule.WriteStream> = {
   name: 'fs.WriteStream',
   isOpen: (stream) => !stream.destroyed && !stream.writableEnded,
-  describe: (stream, path) => `write stream to ${String(path)}${fdSuffix(stream)}`,
+  describe: (stream, path) => `write stream to ${showPath(path)}${fdSuffix(stream)}`,
 };
 
 function fdSuffix(stream: object | undefined): string {

@@ -5,7 +5,7 @@
 // Nesting: a Client's socket, and a Pool's own clients and their sockets, are
 // opened inside `openedInside` and never tracked on their own.
 import { captureStack, type CapturedStack } from '../core/stack';
-import type { ResourceKind, Tag } from '../core/tag';
+import { shorten, type ResourceKind, type Tag } from '../core/tag';
 import { isNested, openedInside, processTracker } from '../core/tracker';
 import type { Instrumentation } from './instrumentation';
 import { trackConstruction, wrapMethod } from './wrap';
@@ -56,7 +56,7 @@ export const poolClientKind: ResourceKind<PgClient> = {
   describe: (c) => {
     if (!c) return 'pg.PoolClient';
     const running = c._activeQuery?.text ?? (c._queryQueue?.length ? 'queued queries' : undefined);
-    return `checkout of a pg.Client to ${where(c)}, never released${running ? `; query still running: ${running.slice(0, 80)}` : ''}`;
+    return `checkout of a pg.Client to ${where(c)}, never released${running ? `; query still running: ${shorten(running)}` : ''}`;
   },
 };
 

@@ -1,0 +1,30 @@
+// One leak of each built-in kind that needs no database: what the report
+// looks like. Run: node --import leaktrack/register examples/every-kind.mjs
+import fs from 'node:fs';
+import { open } from 'node:fs/promises';
+import net from 'node:net';
+import http from 'node:http';
+import { spawn } from 'node:child_process';
+import { Worker } from 'node:worker_threads';
+import { once } from 'node:events';
+
+const self = new URL(import.meta.url);
+const server = http.createServer((req, res) => res.end('hello')).listen(0, '127.0.0.1');
+await once(server, 'listening');
+const url = `http://127.0.0.1:${server.address().port}/`;
+
+const handle = await open(self);
+const fd = fs.openSync(self);
+const stream = fs.createReadStream(self);
+const socket = net.connect(server.address().port, '127.0.0.1');
+const [response] = await once(http.get(url), 'response');
+const agent = new http.Agent({ keepAlive: true });
+await new Promise((resolve) => http.get(url, { agent }, (res) => res.resume().on('end', resolve)));
+const body = await fetch(url);
+const timer = setInterval(() => {}, 60_000);
+const child = spawn('sleep', ['10']);
+const worker = new Worker('setInterval(() => {}, 60_000)', { eval: true });
+await once(worker, 'online');
+
+process.on('exit', () => child.kill());
+process.exit(0);
