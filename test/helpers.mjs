@@ -2,7 +2,7 @@
 // from the package root (so the package name resolves to this checkout), and
 // read the JSON report it writes.
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, existsSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, existsSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -79,4 +79,18 @@ export function assertLeaksAsDeclared(result, source = result.file) {
   assert.ok(result.report, `no report written; stderr:\n${result.stderr}`);
   const actual = result.report.leaks.map((leak) => `${leak.kind} ${leak.openedAt.file}:${leak.openedAt.line}`).sort();
   assert.deepEqual(actual, declaredLeaks(source), `stderr:\n${result.stderr}`);
+}
+
+/**
+ * Test runners resolve `leaktrack/<runner>` from their own node_modules, as
+ * they would in a user's project: link this package in there (what
+ * `npm link` does).
+ */
+export function linkPackageIntoNodeModules() {
+  const link = join(ROOT, 'node_modules', 'leaktrack');
+  try {
+    symlinkSync('..', link, 'dir');
+  } catch (error) {
+    if (error.code !== 'EEXIST') throw error;
+  }
 }

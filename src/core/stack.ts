@@ -47,7 +47,7 @@ const toCallSites = (_error: unknown, sites: NodeJS.CallSite[]) => sites;
 
 /** All frames of a captured stack, positions mapped to original sources. */
 export function resolveStack(holder: CapturedStack): Frame[] {
-  const prepare = Error.prepareStackTrace;
+  const programFormatter = Error.prepareStackTrace;
   let sites: unknown;
   try {
     // Our own formatter for this one read only; the program's (tsx,
@@ -57,11 +57,25 @@ export function resolveStack(holder: CapturedStack): Frame[] {
   } catch {
     sites = undefined;
   } finally {
-    Error.prepareStackTrace = prepare;
+    Error.prepareStackTrace = programFormatter;
   }
-  if (Array.isArray(sites)) return sites.map(frameOfCallSite).filter((f): f is Frame => f !== undefined);
+  if (Array.isArray(sites)) {
+    // A formatter the program installed (source-map-support, Vitest, Jest)
+    // knows the source maps of the code it generated: ask it first.
+    // (Node's own default, which newer Node exposes here, is not one of them.)
+    const installed = programFormatter && programFormatter.name !== 'ErrorPrepareStackTrace';
+    const mapped = installed ? framesFromFormatter(programFormatter, sites) : undefined;
+    return mapped ?? sites.map(frameOfCallSite).filter((f): f is Frame => f !== undefined);
+  }
   // Error.prepareStackTrace could not be replaced (frozen Error): parse text.
   return typeof sites === 'string' ? parseStackText(sites) : [];
+}
+
+function framesFromFormatter(formatter: NonNullable<typeof Error.prepareStackTrace>, sites: NodeJS.CallSite[]): Frame[] | undefined {
+  const text = safe(() => formatter(new Error('leaktrack'), sites));
+  if (typeof text !== 'string') return undefined;
+  const frames = parseStackText(text);
+  return frames.length > 0 ? frames : undefined;
 }
 
 function frameOfCallSite(site: NodeJS.CallSite): Frame | undefined {
@@ -92,7 +106,9 @@ function parseStackText(text: string): Frame[] {
   for (const line of text.split('\n')) {
     const m = STACK_LINE.exec(line);
     if (m) {
-      frames.push({ file: normalizeFile(m[2]), line: Number(m[3]), column: Number(m[4]), function: m[1] || '<anonymous>' });
+      const name = (m[1] ?? '').replace(/^async /, '');
+      // Text comes from a formatter, which applied any source maps it knows: never map twice.
+      frames.push({ file: normalizeFile(m[2]), line: Number(m[3]), column: Number(m[4]), function: name || '<anonymous>' });
     }
   }
   return frames;

@@ -1,3 +1,4 @@
+import { processWide } from './process-wide';
 import type { CapturedStack } from './stack';
 import type { Tracker } from './tracker';
 
@@ -21,6 +22,13 @@ export interface ResourceKind<R extends object = any> {
   describe?(resource: R | undefined, detail: unknown): string;
 }
 
+const counter = processWide('tagCounter', () => ({ last: 0 }));
+
+/** The creation number of the newest tag: tags created later have a higher `seq`. */
+export function latestTagSeq(): number {
+  return counter.last;
+}
+
 /** One open resource: its kind, where it was opened, and how to tell it closed. */
 export class Tag {
   /** @internal */ tracker: Tracker | null;
@@ -28,6 +36,8 @@ export class Tag {
   /** @internal */ readonly spec: ResourceKind | undefined;
   /** @internal */ readonly ref: WeakRef<object> | undefined;
   /** @internal */ readonly detail: unknown;
+  /** @internal creation order, process-wide: "opened after this point" */
+  readonly seq: number;
   readonly kind: string;
 
   /** @internal use Tracker.create / Tracker.track */
@@ -46,6 +56,7 @@ export class Tag {
     // Weak: leaktrack must never keep a resource (or the process) alive.
     this.ref = resource === undefined ? undefined : new WeakRef(resource);
     this.detail = detail;
+    this.seq = ++counter.last;
   }
 
   /** Mark the resource as properly closed. Closing twice is harmless. */

@@ -1,4 +1,6 @@
 import { captureStack, type CapturedStack } from './stack';
+import { currentCollector } from './context';
+import { processWide } from './process-wide';
 import { Tag, type ResourceKind } from './tag';
 
 /** Sweep closed tags when the set reaches this size (and twice the live count after). */
@@ -82,6 +84,7 @@ export class Tracker {
   private add(tag: Tag): Tag {
     if (this.#open.size >= this.#sweepAt) this.sweep();
     this.#open.add(tag);
+    currentCollector()?.collect(tag);
     return tag;
   }
 
@@ -94,11 +97,8 @@ export class Tracker {
 
 // ---- the process-wide tracker the hook uses ----------------------------------
 
-const kProcessTracker = Symbol.for('leaktrack.processTracker');
-type WithTracker = typeof globalThis & { [kProcessTracker]?: Tracker };
-
-/** One per process, even if two copies of leaktrack are loaded. */
-export const processTracker: Tracker = ((globalThis as WithTracker)[kProcessTracker] ??= new Tracker());
+/** One per process, even if two copies of leaktrack are loaded (or one per Jest test file). */
+export const processTracker: Tracker = processWide('processTracker', () => new Tracker());
 
 // ---- nesting: report the outermost resource only -----------------------------
 

@@ -3,6 +3,7 @@ import { createRequire, syncBuiltinESMExports } from 'node:module';
 import { readFileSync } from 'node:fs';
 import { join, sep } from 'node:path';
 import { Hook } from 'require-in-the-middle';
+import { processWide } from '../core/process-wide';
 import { warnOnce } from '../core/warn';
 import { fsInstrumentation } from './fs';
 import type { Instrumentation } from './instrumentation';
@@ -54,8 +55,19 @@ export function instrumentAll(list: readonly Instrumentation[] = instrumentation
 function hookPackages(list: readonly Instrumentation[]): void {
   const byFile = new Map<string, Instrumentation>();
   for (const instrumentation of list) for (const file of instrumentation.files ?? [instrumentation.module]) byFile.set(file, instrumentation);
-  if (byFile.size === 0) return;
-  const packages = [...new Set([...byFile.keys()].map(packageOf))];
+  // Once per process: the test helpers start tracking again in each Jest test file.
+  const hooked = processWide('packageHooks', () => new Set<string>());
+  const packages = [...new Set([...byFile.keys()].map(packageOf))].filter((pkg) => !hooked.has(pkg));
+  if (packages.length === 0) return;
+  for (const pkg of packages) hooked.add(pkg);
+  try {
+    hookRequire(packages, byFile);
+  } catch (error) {
+    warnOnce(`cannot hook require() for ${packages.join(', ')}: ${(error as Error).message}; they are not tracked`);
+  }
+}
+
+function hookRequire(packages: string[], byFile: Map<string, Instrumentation>): void {
   new Hook(packages, { internals: true }, (exports, name, basedir) => {
     const file = name.split(sep).join('/');
     const instrumentation = byFile.get(file);

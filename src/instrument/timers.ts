@@ -6,7 +6,7 @@ import { captureStack } from '../core/stack';
 import type { ResourceKind } from '../core/tag';
 import { processTracker } from '../core/tracker';
 import type { Instrumentation } from './instrumentation';
-import { wrapMethod } from './wrap';
+import { isWrapped, originalOf, wrapMethod } from './wrap';
 
 type Timeout = NodeJS.Timeout & { _destroyed?: boolean };
 
@@ -39,7 +39,7 @@ export const intervalIteratorKind: ResourceKind<object> = {
 const iteratorStates = new WeakMap<object, IteratorState>();
 
 function patchSetInterval(timersModule: typeof timers): void {
-  const original = timersModule.setInterval;
+  const original = originalOf(timersModule.setInterval);
   wrapMethod(timersModule, 'setInterval', (setIntervalOriginal) =>
     function setInterval(this: unknown) {
       const timer = setIntervalOriginal.apply(this, arguments);
@@ -47,8 +47,9 @@ function patchSetInterval(timersModule: typeof timers): void {
       return timer;
     },
   );
-  // The global is the same function as the module's: keep them identical.
-  if (globalThis.setInterval === original) {
+  // The global is the same function as the module's: keep them identical
+  // (in each realm: Jest gives each test file its own global).
+  if (globalThis.setInterval === original && isWrapped(timersModule.setInterval)) {
     const own = Object.getOwnPropertyDescriptor(globalThis, 'setInterval');
     if (own?.configurable || own?.writable) Object.defineProperty(globalThis, 'setInterval', { ...own, value: timersModule.setInterval });
   }

@@ -7,6 +7,11 @@ const kOriginal = Symbol.for('leaktrack.original');
 const kInherited = Symbol.for('leaktrack.inherited');
 type Wrapped = Function & { [kOriginal]?: Function; [kInherited]?: boolean };
 
+/** The function a wrapper stands for (itself when not wrapped). */
+export function originalOf<T>(fn: T): T {
+  return ((fn as Wrapped | undefined)?.[kOriginal] as T | undefined) ?? fn;
+}
+
 export function isWrapped(fn: unknown): boolean {
   return typeof fn === 'function' && (fn as Wrapped)[kOriginal] !== undefined;
 }

@@ -8,6 +8,13 @@ import type { Leak } from './leaks';
 export interface TextOptions {
   color?: boolean;
   cwd?: string;
+  /** The first line; default `leaktrack: N resources still open`. */
+  title?: string;
+  /**
+   * Word before each frame; default `at`. Error messages use another: test
+   * runners (Jest) take lines starting with `at` for the error's own stack.
+   */
+  frameWord?: string;
 }
 
 interface Site {
@@ -36,7 +43,7 @@ export function formatText(leaks: Leak[], options: TextOptions = {}): string {
     site.leaks.push(leak);
   }
 
-  const out: string[] = [paint.bold(`leaktrack: ${plural(leaks.length, 'resource')} still open`), ''];
+  const out: string[] = [paint.bold(options.title ?? `leaktrack: ${plural(leaks.length, 'resource')} still open`), ''];
   for (const [kind, kindSites] of byKind) {
     const count = kindSites.reduce((n, site) => n + site.leaks.length, 0);
     out.push(paint.bold(`${kind} (${count})`));
@@ -49,7 +56,7 @@ export function formatText(leaks: Leak[], options: TextOptions = {}): string {
         const more = descriptions.length > 1 ? ` (and ${descriptions.length - 1} more)` : '';
         out.push(`    ${paint.dim(descriptions[0] + more)}`);
       }
-      for (const frame of first.stack) out.push(`      at ${frame.function} (${where(frame)})`);
+      for (const frame of first.stack) out.push(`      ${options.frameWord ?? 'at'} ${frame.function} (${where(frame)})`);
     }
     out.push('');
   }
@@ -64,7 +71,7 @@ function displayPath(file: string, cwd: string): string {
   return rel.startsWith('..') ? file : rel;
 }
 
-function plural(n: number, word: string): string {
+export function plural(n: number, word: string): string {
   return `${n} ${word}${n === 1 ? '' : 's'}`;
 }
 

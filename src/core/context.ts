@@ -1,0 +1,23 @@
+// The context-carried part of the seed's design: a collector (a scope) rides
+// on AsyncLocalStorage across awaits, timers and callbacks, and every tag
+// created while it is current is handed to it. The storage is only created
+// when the first scope runs: programs that never use scopes pay one
+// `undefined` check per open.
+import { AsyncLocalStorage } from 'node:async_hooks';
+import { processWide } from './process-wide';
+import type { Tag } from './tag';
+
+export interface TagCollector {
+  collect(tag: Tag): void;
+}
+
+const context = processWide('context', () => ({ storage: undefined as AsyncLocalStorage<TagCollector> | undefined }));
+
+export function runWithCollector<T>(collector: TagCollector, fn: () => T): T {
+  context.storage ??= new AsyncLocalStorage();
+  return context.storage.run(collector, fn);
+}
+
+export function currentCollector(): TagCollector | undefined {
+  return context.storage?.getStore();
+}

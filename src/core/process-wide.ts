@@ -1,0 +1,13 @@
+// Values that must exist once per process. globalThis is not enough: Jest
+// runs each test file in its own realm (its own globalThis, its own copy of
+// leaktrack's modules) while Node's builtin modules stay shared, and so do
+// the patches leaktrack puts on them. A builtin module object is the holder.
+import * as util from 'node:util';
+
+const holder = util as unknown as Record<symbol, unknown>;
+
+export function processWide<T>(name: string, create: () => T): T {
+  const key = Symbol.for(`leaktrack.${name}`);
+  if (!(key in holder)) Object.defineProperty(holder, key, { value: create(), enumerable: false });
+  return holder[key] as T;
+}

@@ -1,0 +1,76 @@
+// The test-runner helpers, each run as a user runs it, in a child process:
+// a suite with one leaky test and clean ones (one closes its server in
+// afterEach, one shares a server opened in before/beforeAll). Exactly the
+// leaky test must fail, with the leak's kind and line in its message.
+import { test, before } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { basename, join } from 'node:path';
+import { declaredLeaks, linkPackageIntoNodeModules, ROOT, FIXTURES } from './helpers.mjs';
+
+const RUNNERS = join(FIXTURES, 'runners');
+
+before(linkPackageIntoNodeModules);
+
+function runNode(args, cwd = RUNNERS) {
+  const env = { ...process.env, NODE_OPTIONS: '', LEAKTRACK_REPORT: '', NO_COLOR: '1', FORCE_COLOR: '0' };
+  delete env.NODE_TEST_CONTEXT; // set by the node:test running this file: the child would think it is one of ours
+  return new Promise((resolve) => {
+    execFile(process.execPath, args, { cwd, env, timeout: 120_000 }, (error, stdout, stderr) =>
+      resolve({ code: error ? error.code : 0, stdout, stderr }),
+    );
+  });
+}
+
+/** "fs.FileHandle opened at <file>:<line>:" for the fixture's one declared leak. */
+function expectedSite(fixture) {
+  const [declared] = declaredLeaks(join(RUNNERS, fixture));
+  const [kind, where] = declared.split(' ');
+  const line = where.slice(where.lastIndexOf(':') + 1);
+  return new RegExp(`${kind.replace('.', '\\.')} opened at \\S*${basename(fixture).replace(/\./g, '\\.')}:${line}:\\d+`);
+}
+
+/** Jest and Vitest JSON: per test, its status and failure messages. */
+function byTitle(assertionResults) {
+  return Object.fromEntries(assertionResults.map((result) => [result.title, result]));
+}
+
+test('node:test with --import leaktrack/node-test', async () => {
+  const result = await runNode(['--test', '--test-reporter=tap', '--import', 'leaktrack/node-test', 'node-test.test.mjs']);
+  assert.notEqual(result.code, 0);
+  assert.match(result.stdout, /^not ok \d+ - leaky test$/m);
+  assert.match(result.stdout, /^ok \d+ - clean test$/m);
+  assert.match(result.stdout, /^# pass 1$/m);
+  assert.match(result.stdout, /^# fail 1$/m);
+  assert.match(result.stdout, expectedSite('node-test.test.mjs'));
+  assert.match(result.stdout, /test "leaky test" left 1 resource open/);
+});
+
+test('Mocha with --require leaktrack/mocha', async () => {
+  const result = await runNode([join(ROOT, 'node_modules', 'mocha', 'bin', 'mocha.js'), '--require', 'leaktrack/mocha', '--reporter', 'json', 'mocha.spec.mjs']);
+  const report = JSON.parse(result.stdout);
+  assert.deepEqual(report.failures.map((t) => t.title), ['leaky test']);
+  assert.deepEqual(report.passes.map((t) => t.title).sort(), ['clean callback test', 'clean test']);
+  assert.match(report.failures[0].err.message, expectedSite('mocha.spec.mjs'));
+  assert.equal(result.code, 1);
+});
+
+test('Vitest with setupFiles: [\'leaktrack/vitest\']', async () => {
+  const result = await runNode([join(ROOT, 'node_modules', 'vitest', 'vitest.mjs'), 'run', '--config', 'vitest.config.mjs', '--reporter=json']);
+  const report = JSON.parse(result.stdout.slice(result.stdout.indexOf('{')));
+  const tests = byTitle(report.testResults[0].assertionResults);
+  assert.equal(tests['leaky test'].status, 'failed');
+  assert.equal(tests['clean test'].status, 'passed');
+  assert.match(tests['leaky test'].failureMessages.join('\n'), expectedSite('vitest.test.mjs'));
+  assert.equal(report.numFailedTests, 1);
+});
+
+test('Jest with setupFilesAfterEnv: [\'leaktrack/jest\']', async () => {
+  const result = await runNode([join(ROOT, 'node_modules', 'jest', 'bin', 'jest.js'), '--config', 'jest.config.js', '--rootDir', '.', '--json']);
+  const report = JSON.parse(result.stdout);
+  const tests = byTitle(report.testResults[0].assertionResults);
+  assert.equal(tests['leaky test'].status, 'failed');
+  assert.equal(tests['clean test'].status, 'passed');
+  assert.match(tests['leaky test'].failureMessages.join('\n'), expectedSite('jest.test.js'));
+  assert.equal(report.numFailedTests, 1);
+});
