@@ -7,6 +7,7 @@ import { processWide } from '../core/process-wide';
 import { warnOnce } from '../core/warn';
 import { fsInstrumentation } from './fs';
 import type { Instrumentation } from './instrumentation';
+import { nameTarget } from './wrap';
 import { fetchInstrumentation } from './fetch';
 import { httpInstrumentation, httpsInstrumentation } from './http';
 import { netInstrumentation } from './net';
@@ -38,6 +39,7 @@ export function instrumentAll(list: readonly Instrumentation[] = instrumentation
     if (!instrumentation.builtin) continue;
     try {
       const exports = instrumentation.target ? instrumentation.target() : requireBuiltin(`node:${instrumentation.module}`);
+      nameTarget(exports, instrumentation.module);
       instrumentation.patch(exports, instrumentation.module);
     } catch (error) {
       warnOnce(`cannot instrument ${instrumentation.module}: ${(error as Error).message}`);

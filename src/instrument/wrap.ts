@@ -44,7 +44,8 @@ export function wrapMethod(target: object, name: string, makeWrapper: (original:
     });
     return true;
   } catch {
-    warnOnce(`cannot patch ${describeTarget(target)}.${name} (frozen or non-configurable); it is not tracked`);
+    // Once per object: a frozen module would otherwise get a line per function.
+    warnOnce(`cannot patch ${describeTarget(target)} (frozen or non-configurable); what it opens is not tracked`);
     return false;
   }
 }
@@ -63,7 +64,16 @@ export function unwrapMethod(target: object, name: string): void {
   Object.defineProperty(target, name, { ...own, value: original });
 }
 
+const targetNames = new WeakMap<object, string>();
+
+/** Name a module's exports object for messages (`fs`, not `module`). */
+export function nameTarget(target: object, name: string): void {
+  targetNames.set(target, name);
+}
+
 function describeTarget(target: object): string {
+  const named = targetNames.get(target);
+  if (named) return named;
   const ctor = (target as { constructor?: { name?: string } }).constructor;
   return typeof target === 'function' ? target.name || 'function' : ctor?.name && ctor.name !== 'Object' ? `${ctor.name}.prototype` : 'module';
 }

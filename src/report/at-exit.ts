@@ -1,7 +1,11 @@
 // Make the report on every way a process ends, without changing how it ends.
-// - 'exit' fires on a normal end, process.exit(n), an uncaught exception and
-//   an unhandled rejection (before Node prints the error). No
-//   'uncaughtException' listener: that would stop the crash.
+// - Right before 'exit' is emitted, on each way a process exits (a normal
+//   end, process.exit(n), an uncaught exception and an unhandled rejection,
+//   before Node prints the error), see reportWhenExiting. No 'exit' listener:
+//   one more listener changes EventEmitter's path, and the stack of an error
+//   thrown from the program's own exit listener would name another line of
+//   node:events. Where `process.emit` cannot be replaced, a listener does it.
+//   No 'uncaughtException' listener: that would stop the crash.
 // - SIGTERM/SIGINT kill without 'exit'. Listening replaces Node's default, so
 //   when no handler of the program's is there, report, step aside and re-raise
 //   the same signal: the process still dies of it.
@@ -23,7 +27,7 @@ export function reportAtExit(options: ExitReportOptions): void {
     reported = true;
     writeExitReport(options);
   };
-  process.on('exit', reportOnce);
+  if (!reportWhenExiting(reportOnce)) process.on('exit', reportOnce);
   for (const signal of SIGNALS) {
     const onSignal = () => {
       // The program has its own handler: it decides; we report at its exit.
@@ -33,6 +37,35 @@ export function reportAtExit(options: ExitReportOptions): void {
       process.kill(process.pid, signal);
     };
     process.on(signal, onSignal);
+  }
+}
+
+/**
+ * Node marks the process as exiting (`process._exiting`) and then looks up
+ * `process.emit` to emit 'exit', on every path: natural end (from C++),
+ * process.exit(n), a fatal exception. An accessor for `emit` sees that
+ * lookup: the report is made then, and the very same emit function is
+ * returned, so the program's exit listeners run exactly as before.
+ */
+function reportWhenExiting(report: () => void): boolean {
+  const node = process as NodeJS.Process & { _exiting?: boolean };
+  if (Object.prototype.hasOwnProperty.call(process, 'emit') || node._exiting !== false) return false;
+  let emit = process.emit;
+  try {
+    Object.defineProperty(process, 'emit', {
+      configurable: true,
+      enumerable: false,
+      get() {
+        if (node._exiting) report();
+        return emit;
+      },
+      set(replacement) {
+        emit = replacement; // programs that wrap process.emit keep working
+      },
+    });
+    return true;
+  } catch {
+    return false;
   }
 }
 
