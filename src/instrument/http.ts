@@ -19,15 +19,19 @@ import { wrapConstructor, wrapMethod } from './wrap';
  */
 export const clientRequestKind: ResourceKind<http.ClientRequest> = {
   name: 'http.ClientRequest',
-  isOpen: (req) => !req.destroyed && !(req.socket?.destroyed ?? false),
+  // An upgraded (WebSocket) or CONNECT request is "destroyed" once its socket
+  // is handed over; the connection lives on until that socket closes.
+  isOpen: (req) => (isUpgraded(req) ? req.socket?.destroyed === false : !req.destroyed && !(req.socket?.destroyed ?? false)),
   describe: (req) => {
     if (!req) return 'HTTP request';
     const url = `${req.protocol}//${req.getHeader('host') ?? req.host}${req.path}`;
     const res = (req as { res?: http.IncomingMessage }).res;
-    const state = res ? `response ${res.statusCode} not consumed` : 'no response yet';
+    const state = isUpgraded(req) ? 'upgraded connection still open' : res ? `response ${res.statusCode} not consumed` : 'no response yet';
     return `${req.method} ${url} (${state})`;
   },
 };
+
+const isUpgraded = (req: http.ClientRequest) => (req as { upgradeOrConnect?: boolean }).upgradeOrConnect === true;
 
 type AgentSockets = Record<string, Array<{ destroyed: boolean }> | undefined>;
 const liveSockets = (pool: AgentSockets | undefined) =>
