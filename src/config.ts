@@ -1,28 +1,72 @@
-// Settings from the environment. A bad value is said once on stderr and
-// ignored: the program always runs on.
-import { isAbsolute, resolve } from 'node:path';
+// Settings: `leaktrack.config.json` (or a "leaktrack" field in package.json)
+// in the current directory, or the file LEAKTRACK_CONFIG names; environment
+// variables override it. A bad value is said once on stderr and ignored; an
+// invalid config file names the bad field and switches tracking off: the
+// program always runs on.
+import { readFileSync } from 'node:fs';
+import { isAbsolute, join, resolve } from 'node:path';
 import { warnOnce } from './core/warn';
+
+/** Leaks matching any rule are accepted, long-lived resources: not reported. */
+export interface IgnoreRule {
+  /** A kind (`net.Server`) or a family (`net.*`). */
+  kind?: string;
+  /** A glob of the opening site's file, relative to the cwd (`test/fixtures/**`). */
+  file?: string;
+  /** A regular expression the description must match. */
+  description?: string;
+}
 
 export interface Config {
   /** LEAKTRACK=0 switches the hook off entirely. */
   enabled: boolean;
   /** LEAKTRACK_REPORT: where to write the JSON report (`%p` = pid). */
   reportPath?: string;
+  /** LEAKTRACK_REPORT_DIR: a directory of per-process reports (what the `leaktrack` command uses). */
+  reportDir?: string;
+  /** LEAKTRACK_FAIL=1: exit code 1 instead of 0 when leaks were found. */
+  fail: boolean;
+  /** LEAKTRACK_INTERVAL: the live census period in ms. */
+  intervalMs?: number;
+  /** Kinds to report (`kinds` / LEAKTRACK_KINDS); all when absent. */
+  kinds?: string[];
+  /** `ignore` / LEAKTRACK_IGNORE_KINDS, LEAKTRACK_IGNORE_FILES, LEAKTRACK_IGNORE_DESCRIPTIONS. */
+  ignore: IgnoreRule[];
 }
 
 const OFF = new Set(['0', 'false', 'off', 'no']);
 const ON = new Set(['1', 'true', 'on', 'yes', '']);
 
-export function readConfig(env: NodeJS.ProcessEnv = process.env): Config {
-  return { enabled: readEnabled(env.LEAKTRACK), reportPath: readReportPath(env.LEAKTRACK_REPORT) };
+export function readConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.cwd()): Config {
+  const file = readConfigFile(env, cwd);
+  const config: Config = {
+    enabled: readSwitch('LEAKTRACK', env.LEAKTRACK, true) && file.valid,
+    reportPath: readReportPath(env.LEAKTRACK_REPORT),
+    reportDir: readDir(env.LEAKTRACK_REPORT_DIR),
+    fail: readSwitch('LEAKTRACK_FAIL', env.LEAKTRACK_FAIL, false),
+    intervalMs: readDuration(env.LEAKTRACK_INTERVAL),
+    kinds: list(env.LEAKTRACK_KINDS) ?? file.kinds,
+    ignore: [
+      ...(list(env.LEAKTRACK_IGNORE_KINDS)?.map((kind) => ({ kind })) ?? []),
+      ...(list(env.LEAKTRACK_IGNORE_FILES)?.map((glob) => ({ file: glob })) ?? []),
+      ...(list(env.LEAKTRACK_IGNORE_DESCRIPTIONS)?.map((pattern) => ({ description: pattern })) ?? []),
+      ...file.ignore,
+    ],
+  };
+  for (const rule of config.ignore) if (rule.description !== undefined && !validRegExp(rule.description)) {
+    warnOnce(`ignore pattern ${JSON.stringify(rule.description)} is not a regular expression; it is skipped`);
+    rule.description = undefined;
+  }
+  return config;
 }
 
-function readEnabled(value: string | undefined): boolean {
-  if (value === undefined) return true;
+function readSwitch(name: string, value: string | undefined, fallback: boolean): boolean {
+  if (value === undefined) return fallback;
   const v = value.trim().toLowerCase();
   if (OFF.has(v)) return false;
-  if (!ON.has(v)) warnOnce(`LEAKTRACK=${JSON.stringify(value)} is not one of 1/0/true/false; tracking stays on`);
-  return true;
+  if (ON.has(v)) return v === '' ? fallback : true;
+  warnOnce(`${name}=${JSON.stringify(value)} is not one of 1/0/true/false; ${name === 'LEAKTRACK' ? 'tracking stays on' : `${name} stays ${fallback ? 'on' : 'off'}`}`);
+  return fallback;
 }
 
 function readReportPath(value: string | undefined): string | undefined {
@@ -32,4 +76,106 @@ function readReportPath(value: string | undefined): string | undefined {
   const absolute = resolve(path);
   warnOnce(`LEAKTRACK_REPORT should be an absolute path; writing ${absolute}`);
   return absolute;
+}
+
+function readDir(value: string | undefined): string | undefined {
+  return value ? resolve(value) : undefined;
+}
+
+const UNITS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
+
+/** `250ms`, `60s`, `5m`, `1h`, or a number of milliseconds. */
+export function readDuration(value: string | undefined, name = 'LEAKTRACK_INTERVAL'): number | undefined {
+  if (value === undefined || value === '') return undefined;
+  const m = /^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h)?\s*$/.exec(value);
+  const ms = m ? Number(m[1]) * UNITS[m[2] ?? 'ms'] : NaN;
+  if (ms >= 10) return ms;
+  warnOnce(`${name}=${JSON.stringify(value)} is not a duration of at least 10ms (like 60s or 5m); it is ignored`);
+  return undefined;
+}
+
+function list(value: string | undefined): string[] | undefined {
+  if (value === undefined || value.trim() === '') return undefined;
+  return value.split(',').map((item) => item.trim()).filter(Boolean);
+}
+
+function validRegExp(pattern: string): boolean {
+  try {
+    new RegExp(pattern);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+// ---- the config file --------------------------------------------------------
+
+interface FileConfig {
+  valid: boolean;
+  kinds?: string[];
+  ignore: IgnoreRule[];
+}
+
+function readConfigFile(env: NodeJS.ProcessEnv, cwd: string): FileConfig {
+  const found = findConfig(env, cwd);
+  if (!found) return { valid: true, ignore: [] };
+  const problem = checkConfig(found.value);
+  if (problem) {
+    warnOnce(`${found.where}: ${problem}; leaktrack is off for this run`);
+    return { valid: false, ignore: [] };
+  }
+  const value = found.value as { kinds?: string[]; ignore?: IgnoreRule[] };
+  return { valid: true, kinds: value.kinds, ignore: value.ignore?.map((rule) => ({ ...rule })) ?? [] };
+}
+
+function findConfig(env: NodeJS.ProcessEnv, cwd: string): { where: string; value: unknown } | undefined {
+  const explicit = env.LEAKTRACK_CONFIG;
+  const candidates = explicit ? [resolve(cwd, explicit)] : [join(cwd, 'leaktrack.config.json'), join(cwd, 'package.json')];
+  for (const path of candidates) {
+    let text: string;
+    try {
+      text = readFileSync(path, 'utf8');
+    } catch {
+      if (explicit) return { where: path, value: Symbol('missing') };
+      continue;
+    }
+    let value: unknown;
+    try {
+      value = JSON.parse(text);
+    } catch (error) {
+      return { where: path, value: Symbol(`not JSON: ${(error as Error).message}`) };
+    }
+    if (path.endsWith('package.json')) {
+      const field = (value as { leaktrack?: unknown } | null)?.leaktrack;
+      if (field === undefined) continue;
+      return { where: `${path} "leaktrack"`, value: field };
+    }
+    return { where: path, value };
+  }
+  return undefined;
+}
+
+/** The first problem with a config value, naming the field; undefined when valid. */
+export function checkConfig(value: unknown): string | undefined {
+  if (typeof value === 'symbol') return value.description === 'missing' ? 'cannot be read' : (value.description ?? 'invalid');
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return 'must be a JSON object';
+  const config = value as Record<string, unknown>;
+  for (const key of Object.keys(config)) if (key !== 'kinds' && key !== 'ignore') return `unknown field "${key}" (known: kinds, ignore)`;
+  if (config.kinds !== undefined && (!Array.isArray(config.kinds) || config.kinds.some((kind) => typeof kind !== 'string'))) {
+    return '"kinds" must be an array of kind names like "net.Socket" or "fs.*"';
+  }
+  if (config.ignore === undefined) return undefined;
+  if (!Array.isArray(config.ignore)) return '"ignore" must be an array of rules';
+  for (const [index, rule] of config.ignore.entries()) {
+    const field = `"ignore[${index}]"`;
+    if (typeof rule !== 'object' || rule === null || Array.isArray(rule)) return `${field} must be an object with kind, file or description`;
+    const entries = Object.entries(rule as Record<string, unknown>);
+    if (entries.length === 0) return `${field} is empty: give kind, file or description`;
+    for (const [key, v] of entries) {
+      if (key !== 'kind' && key !== 'file' && key !== 'description') return `${field}.${key} is not a rule field (kind, file, description)`;
+      if (typeof v !== 'string') return `${field}.${key} must be a string`;
+      if (key === 'description' && !validRegExp(v)) return `${field}.description is not a valid regular expression`;
+    }
+  }
+  return undefined;
 }

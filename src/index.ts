@@ -6,3 +6,4 @@ export { Scope, scope, withScope, currentScope } from './scope';
 export { LeakError } from './report/leak-error';
 export { buildReport as report, type Leak, type LeakReport } from './report/leaks';
 export { formatText } from './report/text';
+export { startCensus, type Census, type CensusSite } from './report/census';

@@ -9,18 +9,24 @@
 // - SIGTERM/SIGINT kill without 'exit'. Listening replaces Node's default, so
 //   when no handler of the program's is there, report, step aside and re-raise
 //   the same signal: the process still dies of it.
-import { writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { warnOnce, writeStderr } from '../core/warn';
 import { buildReport } from './leaks';
+import { reportFile, startedFile } from './merge';
 import { formatText, stderrWantsColor } from './text';
 
 export interface ExitReportOptions {
   reportPath?: string;
+  /** Write `leaktrack-<pid>.json` there, and a `.started.json` marker now (see merge.ts). */
+  reportDir?: string;
+  /** Exit code 1 instead of 0 when there are leaks (LEAKTRACK_FAIL=1). */
+  fail?: boolean;
 }
 
 const SIGNALS = ['SIGTERM', 'SIGINT'] as const;
 
 export function reportAtExit(options: ExitReportOptions): void {
+  if (options.reportDir) markStarted(options.reportDir);
   let reported = false;
   const reportOnce = () => {
     if (reported) return;
@@ -74,9 +80,25 @@ export function writeExitReport(options: ExitReportOptions): void {
   try {
     const report = buildReport();
     if (report.leaks.length > 0) writeStderr(formatText(report.leaks, { color: stderrWantsColor() }));
-    if (options.reportPath) writeReportFile(options.reportPath, JSON.stringify(report));
+    const path = options.reportPath ?? (options.reportDir && reportFile(options.reportDir, process.pid));
+    if (path) writeReportFile(path, JSON.stringify(report));
+    // Read by Node after 'exit' (natural end and process.exit alike).
+    if (options.fail && report.leaks.length > 0 && !process.exitCode) process.exitCode = 1;
   } catch (error) {
     warnOnce(`could not make the leak report: ${(error as Error)?.message ?? error}`);
+  }
+}
+
+/**
+ * A process that starts but never reports (SIGKILL) must not go unnoticed by
+ * the `leaktrack` command: it sees this marker without a report.
+ */
+function markStarted(dir: string): void {
+  try {
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(startedFile(dir, process.pid), JSON.stringify({ pid: process.pid, ppid: process.ppid, argv: [process.argv[0], ...process.execArgv, ...process.argv.slice(1)] }) + '\n');
+  } catch (error) {
+    warnOnce(`cannot write to LEAKTRACK_REPORT_DIR ${dir}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
   }
 }
 

@@ -2,7 +2,9 @@
 // time) and keep the resources that some user code opened.
 import { isUserFrame, resolveStack, type Frame } from '../core/stack';
 import type { Tag } from '../core/tag';
+import { processWide } from '../core/process-wide';
 import { isOwnerCode, processTracker, type Tracker } from '../core/tracker';
+import type { LeakFilter } from './filter';
 
 export interface Leak {
   kind: string;
@@ -32,11 +34,19 @@ export function leakOf(tag: Tag): Leak | undefined {
   return { kind: tag.kind, openedAt: stack[0], stack, description: tag.description };
 }
 
+const settings = processWide('reportSettings', () => ({ filter: undefined as LeakFilter | undefined }));
+
+/** Set from the configuration: kinds to report, leaks to accept. */
+export function setLeakFilter(filter: LeakFilter | undefined): void {
+  settings.filter = filter;
+}
+
 export function findLeaks(tags: Iterable<Tag> = processTracker.open()): Leak[] {
   const leaks: Leak[] = [];
+  const keep = settings.filter;
   for (const tag of tags) {
     const leak = leakOf(tag);
-    if (leak) leaks.push(leak);
+    if (leak && (!keep || keep(leak))) leaks.push(leak);
   }
   return leaks;
 }

@@ -71,8 +71,8 @@ function displayPath(file: string, cwd: string): string {
   return rel.startsWith('..') ? file : rel;
 }
 
-export function plural(n: number, word: string): string {
-  return `${n} ${word}${n === 1 ? '' : 's'}`;
+export function plural(n: number, word: string, words = `${word}s`): string {
+  return `${n} ${n === 1 ? word : words}`;
 }
 
 function painter(color: boolean) {

@@ -1,0 +1,100 @@
+// Many processes, one answer: the per-process reports of a directory
+// (LEAKTRACK_REPORT_DIR, what the `leaktrack` command sets) merged, folded by
+// opening site across processes, and the processes that never reported.
+import { readdirSync, readFileSync } from 'node:fs';
+import { isAbsolute, join, relative } from 'node:path';
+import type { Frame } from '../core/stack';
+import type { Leak, LeakReport } from './leaks';
+import { plural } from './text';
+
+export interface ProcessInfo {
+  pid: number;
+  argv?: string[];
+  /** False when the process started but never wrote its report (SIGKILL, abort, a crash of Node itself). */
+  reported: boolean;
+}
+
+export interface MergedReport {
+  tool: 'leaktrack';
+  version: 1;
+  processes: ProcessInfo[];
+  /** One entry per leaked resource, as in a process report, with its process. */
+  leaks: Array<Leak & { pid: number }>;
+}
+
+export interface MergedSite {
+  kind: string;
+  openedAt: Frame;
+  description: string;
+  count: number;
+  pids: number[];
+}
+
+export const startedFile = (dir: string, pid: number) => join(dir, `leaktrack-${pid}.started.json`);
+export const reportFile = (dir: string, pid: number) => join(dir, `leaktrack-${pid}.json`);
+
+export function readReportDir(dir: string): MergedReport {
+  const started = new Map<number, string[] | undefined>();
+  const reports: LeakReport[] = [];
+  for (const name of readdirSync(dir).sort()) {
+    const m = /^leaktrack-(\d+)(\.started)?\.json$/.exec(name);
+    if (!m) continue;
+    try {
+      const content = JSON.parse(readFileSync(join(dir, name), 'utf8'));
+      if (m[2]) started.set(Number(m[1]), content.argv);
+      else reports.push(content as LeakReport);
+    } catch {
+      // a report cut short (the process was killed while writing): counts as not reported
+    }
+  }
+  const reportedPids = new Set(reports.map((report) => report.pid));
+  const pids = [...new Set([...started.keys(), ...reportedPids])].sort((a, b) => a - b);
+  return {
+    tool: 'leaktrack',
+    version: 1,
+    processes: pids.map((pid) => ({ pid, argv: started.get(pid), reported: reportedPids.has(pid) })),
+    leaks: reports.flatMap((report) => report.leaks.map((leak) => ({ ...leak, pid: report.pid }))),
+  };
+}
+
+export function mergeSites(leaks: MergedReport['leaks']): MergedSite[] {
+  const sites = new Map<string, MergedSite>();
+  for (const leak of leaks) {
+    const { file, line, column } = leak.openedAt;
+    const key = `${leak.kind}\n${file}:${line}:${column}`;
+    let site = sites.get(key);
+    if (!site) sites.set(key, (site = { kind: leak.kind, openedAt: leak.openedAt, description: leak.description, count: 0, pids: [] }));
+    site.count++;
+    if (!site.pids.includes(leak.pid)) site.pids.push(leak.pid);
+  }
+  return [...sites.values()].sort((a, b) => a.kind.localeCompare(b.kind) || b.count - a.count);
+}
+
+export function displayPath(file: string, cwd: string): string {
+  if (!isAbsolute(file)) return file;
+  const rel = relative(cwd, file);
+  return rel.startsWith('..') ? file : rel;
+}
+
+const commandOf = (argv: string[] | undefined) => (argv ? ['node', ...argv.slice(1)].map(displayArg).join(' ') : 'command unknown');
+const displayArg = (arg: string) => (arg.length > 60 ? `${arg.slice(0, 57)}...` : arg);
+
+/** The one summary on stderr: processes, then leaks per kind, folded by site across processes. */
+export function formatSummary(merged: MergedReport, cwd = process.cwd()): string {
+  const reported = merged.processes.filter((p) => p.reported).length;
+  const sites = mergeSites(merged.leaks);
+  const out = [
+    `leaktrack: ${reported} of ${plural(merged.processes.length, 'process', 'processes')} reported; ${plural(merged.leaks.length, 'leak')} from ${plural(sites.length, 'site')}`,
+  ];
+  for (const p of merged.processes) {
+    if (!p.reported) out.push(`  pid ${p.pid} (${commandOf(p.argv)}) did not report: it was killed (SIGKILL) or aborted before it could`);
+  }
+  let kind = '';
+  for (const site of sites) {
+    if (site.kind !== kind) out.push('', (kind = site.kind));
+    const where = `${displayPath(site.openedAt.file, cwd)}:${site.openedAt.line}:${site.openedAt.column}`;
+    out.push(`  ${plural(site.pids.length, 'process', 'processes')}, ${site.count}× ${site.kind} at ${where}`);
+    if (site.description) out.push(`    ${site.description}`);
+  }
+  return out.join('\n') + '\n';
+}

@@ -1,0 +1,157 @@
+// The `leaktrack` command over a suite of processes, CI formats, LEAKTRACK_FAIL,
+// configuration (file, package.json field, env, invalid), and the live census.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { run, declaredLeaks, FIXTURES, ROOT } from './helpers.mjs';
+
+const require = createRequire(import.meta.url);
+const CLI = join(ROOT, 'dist', 'cli', 'main.js');
+const SUITE = join(FIXTURES, 'cli', 'suite.mjs');
+
+function leaktrack(args, env = {}) {
+  const childEnv = { ...process.env, NODE_OPTIONS: '', NO_COLOR: '1', GITHUB_ACTIONS: '', ...env };
+  delete childEnv.LEAKTRACK_REPORT;
+  return new Promise((resolve) => {
+    execFile(process.execPath, [CLI, ...args], { cwd: ROOT, env: childEnv, timeout: 60_000 }, (error, stdout, stderr) =>
+      resolve({ code: error ? error.code : 0, stdout, stderr }),
+    );
+  });
+}
+
+const tempDir = (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'leaktrack-cli-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  return dir;
+};
+
+/** Every `// leak:` of the suite's children, as "kind file:line" (x2 counted twice). */
+const suiteLeaks = () => [...declaredLeaks(join(FIXTURES, 'cli', 'child-files.mjs')), ...declaredLeaks(join(FIXTURES, 'cli', 'child-sockets.cjs'))].sort();
+
+test('leaktrack -- <suite>: one merged summary, the killed process named, merged JSON; exit code the command\'s', async (t) => {
+  const json = join(tempDir(t), 'merged.json');
+  const result = await leaktrack(['--json', json, '--', process.execPath, SUITE]);
+  assert.equal(result.code, 0, result.stderr);
+  assert.equal(result.stdout, 'suite done\n');
+  assert.match(result.stderr, /^leaktrack: 3 of 4 processes reported; 4 leaks from 3 sites$/m);
+  assert.match(result.stderr, /^ {2}pid \d+ \(node -e setInterval.*\) did not report: it was killed \(SIGKILL\) or aborted before it could$/m);
+  assert.match(result.stderr, /^ {2}1 process, 2× fs\.FileHandle at test\/fixtures\/cli\/child-files\.mjs:5:\d+$/m);
+  const merged = JSON.parse(readFileSync(json, 'utf8'));
+  assert.equal(merged.processes.length, 4);
+  assert.equal(merged.processes.filter((p) => !p.reported).length, 1);
+  assert.deepEqual(merged.leaks.map((leak) => `${leak.kind} ${leak.openedAt.file}:${leak.openedAt.line}`).sort(), suiteLeaks());
+  assert.ok(merged.leaks.every((leak) => merged.processes.some((p) => p.pid === leak.pid && p.reported)));
+});
+
+test('--fail-on-leak: 1 when leaks were found; a failing command keeps its own code', async () => {
+  assert.equal((await leaktrack(['--fail-on-leak', '--', process.execPath, SUITE])).code, 1);
+  assert.equal((await leaktrack(['--', process.execPath, SUITE], { SUITE_EXIT_CODE: '3' })).code, 3);
+  assert.equal((await leaktrack(['--fail-on-leak', '--', process.execPath, SUITE], { SUITE_EXIT_CODE: '3' })).code, 3);
+  const clean = await leaktrack(['--fail-on-leak', '--', process.execPath, join(FIXTURES, 'fs-clean.mjs')]);
+  assert.equal(clean.code, 0);
+  assert.match(clean.stderr, /^leaktrack: 1 of 1 process reported; 0 leaks from 0 sites$/m);
+});
+
+test('--format github (automatic under GITHUB_ACTIONS=true): one ::error annotation per site, on stdout', async () => {
+  for (const [args, env] of [[['--format', 'github'], {}], [[], { GITHUB_ACTIONS: 'true' }]]) {
+    const result = await leaktrack([...args, '--', process.execPath, SUITE], env);
+    const annotations = result.stdout.split('\n').filter((line) => line.startsWith('::'));
+    assert.equal(annotations.length, 3, result.stdout);
+    assert.match(result.stdout, /^::error file=test\/fixtures\/cli\/child-files\.mjs,line=5,col=\d+,title=leaktrack%3A fs\.FileHandle leak::2× fs\.FileHandle opened here and never closed \(.*\), in 1 process$/m);
+    assert.match(result.stdout, /^::error file=test\/fixtures\/cli\/child-sockets\.cjs,line=4,col=\d+,title=leaktrack%3A net\.Socket leak::/m);
+  }
+});
+
+test('--format sarif: a SARIF 2.1.0 file valid against the schema, one result per site', async (t) => {
+  const output = join(tempDir(t), 'leaks.sarif');
+  const result = await leaktrack(['--format', 'sarif', '--output', output, '--', process.execPath, SUITE]);
+  assert.equal(result.code, 0);
+  const sarif = JSON.parse(readFileSync(output, 'utf8'));
+  const Ajv = require('ajv-draft-04'); // the SARIF 2.1.0 schema is JSON Schema draft-04
+  const schema = require('@microsoft/jest-sarif/lib/schemas/sarif-2.1.0-rtm.5.json');
+  // unicodeRegExp off: the schema's "language" pattern is not valid in unicode mode
+  const validate = new Ajv({ strict: false, allErrors: true, validateFormats: false, unicodeRegExp: false }).compile(schema);
+  assert.ok(validate(sarif), JSON.stringify(validate.errors, null, 2));
+  const results = sarif.runs[0].results;
+  assert.equal(results.length, 3);
+  const socket = results.find((r) => r.ruleId === 'net.Socket');
+  assert.deepEqual(socket.locations[0].physicalLocation.artifactLocation, { uri: 'test/fixtures/cli/child-sockets.cjs', uriBaseId: 'SRCROOT' });
+  assert.equal(socket.locations[0].physicalLocation.region.startLine, 4);
+  // a broken validator would accept anything: make sure it does not
+  assert.equal(validate({ version: '2.1.0', runs: [{ results: [] }] }), false);
+});
+
+test('LEAKTRACK_FAIL=1 for the bare hook: exit 1 with leaks, unchanged without or when already failing', async () => {
+  assert.equal((await run('fs-loop.mjs', { env: { LEAKTRACK_FAIL: '1' } })).code, 1);
+  assert.equal((await run('fs-loop.mjs')).code, 0);
+  assert.equal((await run('fs-clean.mjs', { env: { LEAKTRACK_FAIL: '1' } })).code, 0);
+  assert.equal((await run('process-exit.mjs', { env: { LEAKTRACK_FAIL: '1' } })).code, 3);
+});
+
+const THREE = join(FIXTURES, 'config', 'leaks-three.cjs');
+const reported = (result) => result.report.leaks.map((leak) => `${leak.kind} ${leak.openedAt.file.replace(`${FIXTURES}/config/`, '')}:${leak.openedAt.line}`).sort();
+
+test('config ignore rules by kind, by file glob and by description; kinds; env overrides the file', async (t) => {
+  const dir = tempDir(t);
+  const all = await run(THREE);
+  assert.deepEqual(reported(all), ['fs.fd leaks-three.cjs:6', 'fs.fd vendored/helper.cjs:3', 'net.Server leaks-three.cjs:8']);
+
+  const config = join(dir, 'leaktrack.config.json');
+  writeFileSync(config, JSON.stringify({ ignore: [{ kind: 'net.*' }, { file: 'test/fixtures/config/vendored/**' }] }));
+  assert.deepEqual(reported(await run(THREE, { env: { LEAKTRACK_CONFIG: config } })), ['fs.fd leaks-three.cjs:6']);
+
+  writeFileSync(config, JSON.stringify({ ignore: [{ kind: 'fs.fd', description: 'helper\\.cjs' }] }));
+  assert.deepEqual(reported(await run(THREE, { env: { LEAKTRACK_CONFIG: config } })), ['fs.fd leaks-three.cjs:6', 'net.Server leaks-three.cjs:8']);
+
+  writeFileSync(config, JSON.stringify({ kinds: ['net.Server'] }));
+  assert.deepEqual(reported(await run(THREE, { env: { LEAKTRACK_CONFIG: config } })), ['net.Server leaks-three.cjs:8']);
+  assert.deepEqual(reported(await run(THREE, { env: { LEAKTRACK_CONFIG: config, LEAKTRACK_KINDS: 'fs.*' } })), ['fs.fd leaks-three.cjs:6', 'fs.fd vendored/helper.cjs:3']);
+  assert.deepEqual(reported(await run(THREE, { env: { LEAKTRACK_IGNORE_FILES: '**/vendored/*.cjs', LEAKTRACK_IGNORE_KINDS: 'net.Server' } })), ['fs.fd leaks-three.cjs:6']);
+});
+
+test('a "leaktrack" field in package.json is read from the current directory', async (t) => {
+  const dir = tempDir(t);
+  writeFileSync(join(dir, 'package.json'), JSON.stringify({ name: 'app', leaktrack: { ignore: [{ kind: 'fs.fd' }] } }));
+  const result = await run(THREE, { hook: false, nodeArgs: ['--import', join(ROOT, 'register.mjs')], cwd: dir });
+  assert.deepEqual(reported(result), ['net.Server leaks-three.cjs:8']);
+});
+
+test('an invalid config: one line naming the bad field, the program runs on untracked; LEAKTRACK=0 likewise untracked', async (t) => {
+  const dir = tempDir(t);
+  const config = join(dir, 'bad.json');
+  writeFileSync(config, JSON.stringify({ ignore: [{ kind: 'net.Server' }, { file: 42 }] }));
+  const bad = await run(THREE, { env: { LEAKTRACK_CONFIG: config } });
+  assert.equal(bad.code, 0);
+  assert.equal(bad.stdout, 'undefined\n', 'nothing patched');
+  assert.equal(bad.stderr, `leaktrack: ${config}: "ignore[1]".file must be a string; leaktrack is off for this run\n`);
+  assert.equal(bad.report, undefined);
+
+  writeFileSync(config, '{ "kinds": [');
+  assert.match((await run(THREE, { env: { LEAKTRACK_CONFIG: config } })).stderr, /^leaktrack: .*bad\.json: not JSON: .*; leaktrack is off for this run\n$/);
+  writeFileSync(config, JSON.stringify({ kinds: ['net.Socket'], ignores: [] }));
+  assert.match((await run(THREE, { env: { LEAKTRACK_CONFIG: config } })).stderr, /unknown field "ignores" \(known: kinds, ignore\)/);
+
+  const off = await run(THREE, { env: { LEAKTRACK: '0' } });
+  assert.equal(off.stdout, 'undefined\n');
+  assert.equal(off.stderr, '');
+  assert.equal(off.report, undefined);
+});
+
+test('census: a service leaking a file per request is reported as growing while it runs; a clean one is not', async () => {
+  const env = { LEAKTRACK_INTERVAL: '150ms', RUN_MS: '1500' };
+  const leaky = await run('census-server.mjs', { env: { ...env, LEAK: '1' } });
+  const line = readFileSync(join(FIXTURES, 'census-server.mjs'), 'utf8').split('\n').findIndex((text) => text.includes('// grows:')) + 1;
+  const growing = leaky.stderr.split('\n').filter((text) => text.startsWith('leaktrack: growing:'));
+  assert.ok(growing.length >= 1, leaky.stderr);
+  assert.match(growing[0], new RegExp(`^leaktrack: growing: \\d+× fs\\.FileHandle open, opened at test/fixtures/census-server\\.mjs:${line}:\\d+ \\((\\d+ → ){3}\\d+ over the last 3 intervals; oldest open \\d+s\\)$`));
+  assert.equal(leaky.stdout, 'served\n');
+
+  const clean = await run('census-server.mjs', { env });
+  assert.equal(clean.stdout, 'served\n');
+  assert.doesNotMatch(clean.stderr, /growing/);
+  assert.equal((await run('census-server.mjs', { env: { LEAKTRACK_INTERVAL: 'soon', RUN_MS: '50' } })).stderr.split('\n')[0], 'leaktrack: LEAKTRACK_INTERVAL="soon" is not a duration of at least 10ms (like 60s or 5m); it is ignored');
+});
