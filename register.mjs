@@ -12,8 +12,9 @@ const { firstStart } = require('./dist/start.js');
 
 const config = readConfig();
 if (isMainThread && config.enabled && firstStart()) {
-  require('./dist/instrument/index.js').instrumentAll();
   require('./dist/report/leaks.js').setLeakFilter(require('./dist/report/filter.js').makeLeakFilter(config));
   require('./dist/report/at-exit.js').reportAtExit(config);
   if (config.intervalMs) require('./dist/report/census.js').startCensus(config.intervalMs);
+  // Last: from here on, the program's first require() loads require-in-the-middle.
+  require('./dist/instrument/index.js').instrumentAll();
 }

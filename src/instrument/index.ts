@@ -2,7 +2,7 @@
 import { createRequire, syncBuiltinESMExports } from 'node:module';
 import { readFileSync } from 'node:fs';
 import { join, sep } from 'node:path';
-import { Hook } from 'require-in-the-middle';
+import Module from 'node:module';
 import { processWide } from '../core/process-wide';
 import { warnOnce } from '../core/warn';
 import { fsInstrumentation } from './fs';
@@ -62,14 +62,37 @@ function hookPackages(list: readonly Instrumentation[]): void {
   const packages = [...new Set([...byFile.keys()].map(packageOf))].filter((pkg) => !hooked.has(pkg));
   if (packages.length === 0) return;
   for (const pkg of packages) hooked.add(pkg);
-  try {
-    hookRequire(packages, byFile);
-  } catch (error) {
-    warnOnce(`cannot hook require() for ${packages.join(', ')}: ${(error as Error).message}; they are not tracked`);
-  }
+  whenRequireIsFirstUsed(() => {
+    try {
+      hookRequire(packages, byFile);
+    } catch (error) {
+      warnOnce(`cannot hook require() for ${packages.join(', ')}: ${(error as Error).message}; they are not tracked`);
+    }
+  });
+}
+
+/**
+ * require-in-the-middle (and its `debug` dependency) costs ~6 ms to load: it
+ * is loaded on the program's first require() call, which it then sees. A
+ * program that never calls require() (`node -e 0`, pure ESM) never pays.
+ * Packages imported from ESM still reach their own files through require().
+ */
+function whenRequireIsFirstUsed(install: () => void): void {
+  const proto = (Module as unknown as { prototype: { require: (id: string) => unknown } }).prototype;
+  const original = proto.require;
+  let installed = false;
+  proto.require = function require(this: unknown, id: string): unknown {
+    if (installed) return original.call(this, id); // only when someone wrapped us meanwhile
+    installed = true;
+    const restorable: boolean = proto.require === require;
+    if (restorable) proto.require = original;
+    install();
+    return restorable ? proto.require.call(this, id) : original.call(this, id);
+  };
 }
 
 function hookRequire(packages: string[], byFile: Map<string, Instrumentation>): void {
+  const { Hook } = requireBuiltin('require-in-the-middle') as typeof import('require-in-the-middle');
   new Hook(packages, { internals: true }, (exports, name, basedir) => {
     const file = name.split(sep).join('/');
     const instrumentation = byFile.get(file);
