@@ -65,12 +65,16 @@ test('Vitest with setupFiles: [\'leaktrack/vitest\']', async () => {
   assert.equal(report.numFailedTests, 1);
 });
 
-test('Jest with setupFilesAfterEnv: [\'leaktrack/jest\']', async () => {
-  const result = await runNode([join(ROOT, 'node_modules', 'jest', 'bin', 'jest.js'), '--config', 'jest.config.js', '--rootDir', '.', '--json']);
+test('Jest with setupFilesAfterEnv: [\'leaktrack/jest\'], two test files in one process', async () => {
+  // --runInBand: both files in one process, each in its own realm with its own copy of leaktrack
+  const result = await runNode([join(ROOT, 'node_modules', 'jest', 'bin', 'jest.js'), '--config', 'jest.config.js', '--rootDir', '.', '--json', '--runInBand']);
   const report = JSON.parse(result.stdout);
-  const tests = byTitle(report.testResults[0].assertionResults);
+  const tests = byTitle(report.testResults.flatMap((file) => file.assertionResults));
   assert.equal(tests['leaky test'].status, 'failed');
   assert.equal(tests['clean test'].status, 'passed');
+  assert.equal(tests['leaky test in a second file'].status, 'failed');
+  assert.equal(tests['clean test in a second file'].status, 'passed');
   assert.match(tests['leaky test'].failureMessages.join('\n'), expectedSite('jest.test.js'));
-  assert.equal(report.numFailedTests, 1);
+  assert.match(tests['leaky test in a second file'].failureMessages.join('\n'), expectedSite('jest-second.test.js'));
+  assert.equal(report.numFailedTests, 2);
 });

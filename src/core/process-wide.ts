@@ -2,9 +2,10 @@
 // runs each test file in its own realm (its own globalThis, its own copy of
 // leaktrack's modules) while Node's builtin modules stay shared, and so do
 // the patches leaktrack puts on them. A builtin module object is the holder.
-import * as util from 'node:util';
+import { createRequire } from 'node:module';
 
-const holder = util as unknown as Record<symbol, unknown>;
+// The exports object itself (a namespace import would be a copy).
+const holder = createRequire(__filename)('node:util') as Record<symbol, unknown>;
 
 export function processWide<T>(name: string, create: () => T): T {
   const key = Symbol.for(`leaktrack.${name}`);

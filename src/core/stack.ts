@@ -8,7 +8,9 @@
 import { dirname, isAbsolute, join, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { readFileSync } from 'node:fs';
-import * as nodeModule from 'node:module';
+// Named imports: a namespace import would read every export of node:module,
+// and loading its SourceMap class costs start-up time; it is needed at report time only.
+import { findSourceMap, SourceMap } from 'node:module';
 
 /**
  * How many frames an opening stack keeps: enough to get past a few library
@@ -164,7 +166,7 @@ function applySourceMap(frame: Frame): Frame {
 function sourceMapFor(file: string): SourceMapLike | null {
   let map = sourceMaps.get(file);
   if (map !== undefined) return map;
-  map = safe(() => nodeModule.findSourceMap(file) as SourceMapLike | undefined) ?? readSourceMapFile(file);
+  map = safe(() => findSourceMap(file) as SourceMapLike | undefined) ?? readSourceMapFile(file);
   sourceMaps.set(file, map);
   return map;
 }
@@ -172,7 +174,7 @@ function sourceMapFor(file: string): SourceMapLike | null {
 const MAPPING_URL = /\/\/# sourceMappingURL=([^\s'"]+)\s*$/;
 
 function readSourceMapFile(file: string): SourceMapLike | null {
-  if (!/\.[cm]?js$/.test(file) || !nodeModule.SourceMap) return null;
+  if (!/\.[cm]?js$/.test(file) || !SourceMap) return null;
   return safe(() => {
     const tail = readFileSync(file, 'utf8').slice(-4096);
     const url = MAPPING_URL.exec(tail)?.[1];
@@ -180,7 +182,7 @@ function readSourceMapFile(file: string): SourceMapLike | null {
     const payload = url.startsWith('data:')
       ? Buffer.from(url.slice(url.indexOf(',') + 1), url.includes(';base64,') ? 'base64' : 'utf8').toString('utf8')
       : readFileSync(resolve(dirname(file), url), 'utf8');
-    return new nodeModule.SourceMap(JSON.parse(payload)) as unknown as SourceMapLike;
+    return new SourceMap(JSON.parse(payload)) as unknown as SourceMapLike;
   });
 }
 
