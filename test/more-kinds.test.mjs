@@ -27,6 +27,7 @@ test('timers.Interval: global, named-import and timers/promises intervals never 
   assert.deepEqual(result.report.leaks.map((leak) => leak.description).sort(), [
     'setInterval every 1000 ms',
     'setInterval every 2000 ms',
+    'setInterval every 3000 ms',
     'timers/promises setInterval every 5 ms',
   ]);
 });
@@ -38,7 +39,7 @@ test('child_process.ChildProcess: children still running; finished, killed, fail
   assert.match(result.report.leaks.map((leak) => leak.description).join('\n'), /child process \d+: sleep 30/);
 });
 
-test('worker_threads.Worker: a worker still running; finished, terminated and unref\'d ones are not', async () => {
+test('worker_threads.Worker: workers still running (unref\'d too); finished and terminated ones are not', async () => {
   const result = await run('worker-running.mjs');
   assert.equal(result.stdout, 'true function\n', 'instanceof and the prototype are unchanged');
   assertLeaksAsDeclared(result);

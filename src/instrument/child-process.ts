@@ -9,15 +9,15 @@ import { processTracker } from '../core/tracker';
 import type { Instrumentation } from './instrumentation';
 import { wrapMethod } from './wrap';
 
-type Child = childProcess.ChildProcess & { _handle?: { hasRef?(): boolean } | null };
+type Child = childProcess.ChildProcess;
 
 /**
- * Running until it exits or is killed. A child the program unref'd (a
- * detached daemon) was left running on purpose: not a leak.
+ * Running until it exits or is killed, unref'd or not: a child left running
+ * is the contract's "a child still running".
  */
 export const childProcessKind: ResourceKind<Child> = {
   name: 'child_process.ChildProcess',
-  isOpen: (child) => child.exitCode === null && child.signalCode === null && !child.killed && child._handle?.hasRef?.() !== false,
+  isOpen: (child) => child.exitCode === null && child.signalCode === null && !child.killed,
   describe: (child) => {
     if (!child) return 'child process';
     return `child process ${child.pid}: ${shorten(child.spawnargs.join(' '))}`;

@@ -1,6 +1,6 @@
 // timers: intervals never cleared. setTimeout is not a resource (it ends by
-// itself). An unref'd interval does not keep the process alive and was made
-// to run in the background on purpose: not a leak.
+// itself). An unref'd interval is still one: it keeps firing for the life of
+// the process (the contract: "a setInterval never cleared").
 import type * as timers from 'node:timers';
 import { captureStack } from '../core/stack';
 import type { ResourceKind } from '../core/tag';
@@ -13,7 +13,7 @@ type Timeout = NodeJS.Timeout & { _destroyed?: boolean };
 /** clearInterval (by object or by its numeric id) marks the Timeout destroyed. */
 export const intervalKind: ResourceKind<Timeout> = {
   name: 'timers.Interval',
-  isOpen: (timer) => timer._destroyed !== true && timer.hasRef(),
+  isOpen: (timer) => timer._destroyed !== true,
   describe: (timer) => `setInterval every ${timer ? (timer as unknown as { _repeat: number })._repeat : '?'} ms`,
 };
 
@@ -59,7 +59,6 @@ function patchPromisesSetInterval(timersPromises: typeof import('node:timers/pro
   wrapMethod(timersPromises, 'setInterval', (original) =>
     function setInterval(this: unknown, delay?: number, _value?: unknown, options?: { ref?: boolean; signal?: AbortSignal }) {
       const inner: AsyncGenerator = original.apply(this, arguments);
-      if (options?.ref === false) return inner;
       const state: IteratorState = { started: false, done: false, signal: options?.signal };
       // Delegation keeps next/return/throw exactly as the original iterator's.
       const iterator = (async function* setIntervalIterator() {

@@ -1,5 +1,5 @@
-// worker_threads: a Worker whose thread is still running at exit. An unref'd
-// worker does not keep the process alive and is not a leak.
+// worker_threads: a Worker whose thread is still running at exit, unref'd
+// or not (like a child process still running).
 import type * as workerThreads from 'node:worker_threads';
 import { captureStack } from '../core/stack';
 import { shorten, type ResourceKind } from '../core/tag';
@@ -7,17 +7,10 @@ import { processTracker } from '../core/tracker';
 import type { Instrumentation } from './instrumentation';
 import { wrapConstructor } from './wrap';
 
-type HandleHolder = { hasRef?(): boolean };
-
-function handleOf(worker: object): HandleHolder | undefined {
-  const symbol = Object.getOwnPropertySymbols(worker).find((s) => s.description === 'kHandle');
-  return symbol ? ((worker as Record<symbol, HandleHolder | undefined>)[symbol] ?? undefined) : undefined;
-}
-
 /** threadId turns -1 when the thread has exited (or was terminated). */
 export const workerKind: ResourceKind<workerThreads.Worker> = {
   name: 'worker_threads.Worker',
-  isOpen: (worker) => worker.threadId !== -1 && handleOf(worker)?.hasRef?.() !== false,
+  isOpen: (worker) => worker.threadId !== -1,
   describe: (worker, filename) => `worker thread ${worker ? worker.threadId : '?'} running ${shorten(String(filename))}`,
 };
 
