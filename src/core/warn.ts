@@ -1,6 +1,8 @@
 import { writeSync } from 'node:fs';
+import { processWide } from './process-wide';
 
-const said = new Set<string>();
+/** Once per process, also when Jest loads leaktrack again for each test file. */
+const said = processWide('warned', () => new Set<string>());
 
 /**
  * One line on stderr, once per distinct message. Written straight to fd 2 so
