@@ -60,3 +60,11 @@ test('consumed, destroyed, refused and cancelled requests and fetches report not
   assert.deepEqual(result.report.leaks, []);
   assert.equal(result.stderr, '');
 });
+
+test('https (TLS): an unconsumed response, a custom https.Agent, an HTTPS server; never their TLS sockets', async () => {
+  const result = await run('https-leaks.mjs');
+  assert.equal(result.stdout, '200 true\n');
+  assertLeaksAsDeclared(result);
+  assert.match(result.report.leaks.find((leak) => leak.kind === 'net.Server').description, /^HTTPS server listening on 127\.0\.0\.1:\d+$/);
+  assert.match(result.report.leaks.find((leak) => leak.kind === 'http.Agent').description, /^custom https\.Agent/);
+});
