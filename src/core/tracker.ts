@@ -138,7 +138,8 @@ export function isNested(): boolean {
   return ownerDepth > 0;
 }
 
-const ownerCode: string[] = [];
+// Process-wide: under Jest each test file's copy of leaktrack must see the same list.
+const ownerCode: string[] = processWide('ownerCode', () => []);
 
 /**
  * Code that opens resources asynchronously on behalf of a tracked outer

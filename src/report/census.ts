@@ -9,7 +9,7 @@ import { processTracker, type Tracker } from '../core/tracker';
 import { writeStderr } from '../core/warn';
 import { originalOf } from '../instrument/wrap';
 import { findLeaks } from './leaks';
-import { displayPath } from './merge';
+import { displayPath } from './text';
 
 /** Grew at each of this many consecutive intervals: reported. */
 const GROWTH_TICKS = 3;

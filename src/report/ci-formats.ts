@@ -1,6 +1,7 @@
 // CI output for merged sites: GitHub Actions annotations and SARIF 2.1.0
 // (what code-scanning tools show on the diff).
-import { displayPath, type MergedSite } from './merge';
+import type { MergedSite } from './merge';
+import { displayPath } from './text';
 
 const escapeData = (text: string) => text.replace(/%/g, '%25').replace(/\r/g, '%0D').replace(/\n/g, '%0A');
 const escapeProperty = (text: string) => escapeData(text).replace(/:/g, '%3A').replace(/,/g, '%2C');

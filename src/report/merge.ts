@@ -2,10 +2,10 @@
 // (LEAKTRACK_REPORT_DIR, what the `leaktrack` command sets) merged, folded by
 // opening site across processes, and the processes that never reported.
 import { readdirSync, readFileSync } from 'node:fs';
-import { isAbsolute, join, relative } from 'node:path';
+import { join } from 'node:path';
 import type { Frame } from '../core/stack';
 import type { Leak, LeakReport } from './leaks';
-import { plural } from './text';
+import { displayPath, plural } from './text';
 
 export interface ProcessInfo {
   pid: number;
@@ -68,12 +68,6 @@ export function mergeSites(leaks: MergedReport['leaks']): MergedSite[] {
     if (!site.pids.includes(leak.pid)) site.pids.push(leak.pid);
   }
   return [...sites.values()].sort((a, b) => a.kind.localeCompare(b.kind) || b.count - a.count);
-}
-
-export function displayPath(file: string, cwd: string): string {
-  if (!isAbsolute(file)) return file;
-  const rel = relative(cwd, file);
-  return rel.startsWith('..') ? file : rel;
 }
 
 const commandOf = (argv: string[] | undefined) => (argv ? ['node', ...argv.slice(1)].map(displayArg).join(' ') : 'command unknown');

@@ -65,7 +65,8 @@ export function formatText(leaks: Leak[], options: TextOptions = {}): string {
   return out.join('\n') + '\n';
 }
 
-function displayPath(file: string, cwd: string): string {
+/** A path relative to the cwd when it is under it; absolute otherwise. */
+export function displayPath(file: string, cwd: string): string {
   if (!isAbsolute(file)) return file;
   const rel = relative(cwd, file);
   return rel.startsWith('..') ? file : rel;
