@@ -1,20 +1,19 @@
 // `node --import leaktrack/register app.mjs`: config → patches → exit report
 // (→ live census with LEAKTRACK_INTERVAL). Worker threads run this too; the
-// main thread alone tracks and reports (one report per process). The
-// CommonJS build is loaded with require: going through the ESM loader for
-// each file costs start-up time.
+// main thread alone tracks and reports (one report per process). The hook is
+// one CommonJS bundle (src/hook.ts), loaded with require: going through the
+// ESM loader, or loading its files one by one, costs start-up time.
 import { createRequire } from 'node:module';
 import { isMainThread } from 'node:worker_threads';
 
 const require = createRequire(import.meta.url);
-const { readConfig } = require('./dist/config.js');
-const { firstStart } = require('./dist/start.js');
+const hook = require('./dist/hook.bundle.js');
 
-const config = readConfig();
-if (isMainThread && config.enabled && firstStart()) {
-  require('./dist/report/leaks.js').setLeakFilter(require('./dist/report/filter.js').makeLeakFilter(config));
-  require('./dist/report/at-exit.js').reportAtExit(config);
-  if (config.intervalMs) require('./dist/report/census.js').startCensus(config.intervalMs);
+const config = hook.readConfig();
+if (isMainThread && config.enabled && hook.firstStart()) {
+  hook.setLeakFilter(hook.makeLeakFilter(config));
+  hook.reportAtExit(config);
+  if (config.intervalMs) hook.startCensus(config.intervalMs);
   // Last: from here on, the program's first require() loads require-in-the-middle.
-  require('./dist/instrument/index.js').instrumentAll();
+  hook.instrumentAll();
 }

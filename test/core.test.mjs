@@ -68,6 +68,30 @@ test('tags of resources that closed on their own are swept: the set stays bounde
   assert.equal(tracker.open().length, 1);
 });
 
+test('a resource closed before the next open is let go at that open (V8 keeps WeakRef targets through young GCs)', () => {
+  const tracker = new Tracker();
+  const kind = { name: 'test.Thing', isOpen: (thing) => !thing.closed };
+  const stack = captureStack(test);
+  for (let i = 0; i < 1000; i++) {
+    const thing = { closed: false };
+    tracker.track(kind, thing, stack);
+    assert.equal(tracker.size, 1, `open #${i}: the tag of the previous, closed one is still held`);
+    thing.closed = true;
+  }
+  // Behind a resource that stays open, closed ones still go within a bounded number of opens.
+  const server = { closed: false };
+  tracker.track(kind, server, stack);
+  let maxHeld = 0;
+  for (let i = 0; i < 1000; i++) {
+    const thing = { closed: false };
+    tracker.track(kind, thing, stack);
+    thing.closed = true;
+    maxHeld = Math.max(maxHeld, tracker.size);
+  }
+  assert.ok(maxHeld <= 40, `held ${maxHeld} tags behind one open resource`);
+  assert.equal(tracker.open().length, 1);
+});
+
 function openSomething(tracker) {
   return tracker.create('test.Opened'); // the line reported
 }

@@ -188,8 +188,18 @@ function readSourceMapFile(file: string): SourceMapLike | null {
 
 // ---- whose code is it -------------------------------------------------------
 
+/**
+ * The package root, from where this code runs: dist/core/, dist/ (the hook's
+ * bundle) or src/core/ (under tsx).
+ */
+function packageRootOf(dir: string): string {
+  const parts = dir.split(sep);
+  const at = Math.max(parts.lastIndexOf('dist'), parts.lastIndexOf('src'));
+  return at > 0 ? parts.slice(0, at).join(sep) : resolve(dir, '..', '..');
+}
+
 /** leaktrack's own files: its compiled output and its register entry point. */
-const PACKAGE_ROOT = resolve(__dirname, '..', '..');
+const PACKAGE_ROOT = packageRootOf(__dirname);
 const OWN_PATHS = [join(PACKAGE_ROOT, 'dist') + sep, join(PACKAGE_ROOT, 'src') + sep, join(PACKAGE_ROOT, 'register.mjs')];
 
 /** A frame in the user's own code: not leaktrack, not Node, not node_modules. */

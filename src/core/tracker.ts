@@ -6,17 +6,23 @@ import { Tag, type ResourceKind } from './tag';
 /** Sweep closed tags when the set reaches this size (and twice the live count after). */
 const SWEEP_MIN = 1024;
 /**
- * Every this many new tags, look at just those: most resources (a request, a
- * file read) are closed again within a few opens, and dropping their tags
- * while they are young keeps them from being promoted to the old heap (which
- * doubled GC time when they waited for the full sweep).
+ * New tags wait in a queue, oldest first; each open looks at the oldest few
+ * and drops the ones already closed. Most resources (a request, a file read)
+ * are closed before the next one opens, so their tags go at once. That
+ * matters to the GC: V8's young-generation collector treats a WeakRef's
+ * target as strongly held, so every tag still held would carry its closed
+ * resource (a whole request and response) into the old heap. A tag still
+ * open after this many newer ones stays for the full sweep.
  */
-const YOUNG_BATCH = 32;
+const YOUNG_LIMIT = 32;
+/** Tags looked at per open: enough to keep up when several close at once. */
+const YOUNG_CHECKS = 2;
 
 /** Keeps a Tag for every open resource; what is left open at the end is a leak. */
 export class Tracker {
   readonly #open = new Set<Tag>();
-  readonly #young: Tag[] = [];
+  #young: Array<Tag | undefined> = [];
+  #youngHead = 0;
   #closed = false;
   #sweepAt = SWEEP_MIN;
 
@@ -90,17 +96,26 @@ export class Tracker {
   }
 
   private add(tag: Tag): Tag {
-    if (this.#young.length >= YOUNG_BATCH) this.sweepYoung();
     if (this.#open.size >= this.#sweepAt) this.sweep();
     this.#open.add(tag);
     this.#young.push(tag);
+    this.dropClosedYoung();
     currentCollector()?.collect(tag);
     return tag;
   }
 
-  private sweepYoung(): void {
-    for (const tag of this.#young) if (tag.isFinished) this.#open.delete(tag);
-    this.#young.length = 0;
+  private dropClosedYoung(): void {
+    const young = this.#young;
+    for (let checks = 0; checks < YOUNG_CHECKS && this.#youngHead < young.length - 1; checks++) {
+      const oldest = young[this.#youngHead]!;
+      if (oldest.isFinished) this.#open.delete(oldest);
+      else if (young.length - this.#youngHead <= YOUNG_LIMIT) break;
+      young[this.#youngHead++] = undefined; // open and old: left to the full sweep
+    }
+    if (this.#youngHead >= YOUNG_LIMIT * 2) {
+      this.#young = young.slice(this.#youngHead);
+      this.#youngHead = 0;
+    }
   }
 
   /** Drop tags whose resources closed without telling us: memory stays bounded. */
