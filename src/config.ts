@@ -1,11 +1,14 @@
-// Settings: `leaktrack.config.json` (or a "leaktrack" field in package.json)
-// in the current directory, or the file LEAKTRACK_CONFIG names; environment
-// variables override it. A bad value is said once on stderr and ignored; an
-// invalid config file names the bad field and switches tracking off: the
+// Settings, read once per process (`processConfig`): `leaktrack.config.json`
+// (or a "leaktrack" field in package.json) in the current directory, or the
+// file LEAKTRACK_CONFIG names; environment variables override it. A bad
+// value is said once on stderr and ignored; an invalid config (a bad field,
+// an unknown kind name) is named in one line and switches tracking off: the
 // program always runs on.
 import { readFileSync } from 'node:fs';
 import { isAbsolute, join, resolve } from 'node:path';
+import { processWide } from './core/process-wide';
 import { warnOnce } from './core/warn';
+import { kindNames } from './instrument/index';
 
 /** Leaks matching any rule are accepted, long-lived resources: not reported. */
 export interface IgnoreRule {
@@ -18,8 +21,10 @@ export interface IgnoreRule {
 }
 
 export interface Config {
-  /** LEAKTRACK=0 switches the hook off entirely. */
+  /** LEAKTRACK=0 switches the hook off entirely; so does an invalid config. */
   enabled: boolean;
+  /** Why the config is invalid (already said on stderr); undefined when valid. */
+  invalid?: string;
   /** LEAKTRACK_REPORT: where to write the JSON report (`%p` = pid). */
   reportPath?: string;
   /** LEAKTRACK_REPORT_DIR: a directory of per-process reports (what the `leaktrack` command uses). */
@@ -32,6 +37,16 @@ export interface Config {
   kinds?: string[];
   /** `ignore` / LEAKTRACK_IGNORE_KINDS, LEAKTRACK_IGNORE_FILES, LEAKTRACK_IGNORE_DESCRIPTIONS. */
   ignore: IgnoreRule[];
+  /** LEAKTRACK_GRACE_MS: how long the test helpers wait for a test's resources still closing. */
+  graceMs: number;
+}
+
+/** How long a test may take to finish closing after it ended (a socket's close a tick later). */
+export const DEFAULT_GRACE_MS = 100;
+
+/** The configuration of this process, read on first use. */
+export function processConfig(): Config {
+  return processWide('config', () => ({ value: readConfig() })).value;
 }
 
 const OFF = new Set(['0', 'false', 'off', 'no']);
@@ -39,8 +54,10 @@ const ON = new Set(['1', 'true', 'on', 'yes', '']);
 
 export function readConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.cwd()): Config {
   const file = readConfigFile(env, cwd);
+  const invalid = file.invalid ?? checkEnvKinds(env);
   const config: Config = {
-    enabled: readSwitch('LEAKTRACK', env.LEAKTRACK, true) && file.valid,
+    enabled: readSwitch('LEAKTRACK', env.LEAKTRACK, true) && invalid === undefined,
+    invalid,
     reportPath: readReportPath(env.LEAKTRACK_REPORT),
     reportDir: readDir(env.LEAKTRACK_REPORT_DIR),
     fail: readSwitch('LEAKTRACK_FAIL', env.LEAKTRACK_FAIL, false),
@@ -52,6 +69,7 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
       ...(list(env.LEAKTRACK_IGNORE_DESCRIPTIONS)?.map((pattern) => ({ description: pattern })) ?? []),
       ...file.ignore,
     ],
+    graceMs: readGrace(env.LEAKTRACK_GRACE_MS),
   };
   for (const rule of config.ignore) if (rule.description !== undefined && !validRegExp(rule.description)) {
     warnOnce(`ignore pattern ${JSON.stringify(rule.description)} is not a regular expression; it is skipped`);
@@ -76,6 +94,14 @@ function readReportPath(value: string | undefined): string | undefined {
   const absolute = resolve(path);
   warnOnce(`LEAKTRACK_REPORT should be an absolute path; writing ${absolute}`);
   return absolute;
+}
+
+function readGrace(value: string | undefined): number {
+  if (value === undefined || value === '') return DEFAULT_GRACE_MS;
+  const ms = Number(value);
+  if (Number.isFinite(ms) && ms >= 0) return ms;
+  warnOnce(`LEAKTRACK_GRACE_MS=${JSON.stringify(value)} is not a number of milliseconds; using ${DEFAULT_GRACE_MS}`);
+  return DEFAULT_GRACE_MS;
 }
 
 function readDir(value: string | undefined): string | undefined {
@@ -111,21 +137,33 @@ function validRegExp(pattern: string): boolean {
 // ---- the config file --------------------------------------------------------
 
 interface FileConfig {
-  valid: boolean;
+  invalid?: string;
   kinds?: string[];
   ignore: IgnoreRule[];
 }
 
 function readConfigFile(env: NodeJS.ProcessEnv, cwd: string): FileConfig {
   const found = findConfig(env, cwd);
-  if (!found) return { valid: true, ignore: [] };
+  if (!found) return { ignore: [] };
   const problem = checkConfig(found.value);
-  if (problem) {
-    warnOnce(`${found.where}: ${problem}; leaktrack is off for this run`);
-    return { valid: false, ignore: [] };
-  }
+  if (problem) return { invalid: offForThisRun(`${found.where}: ${problem}`), ignore: [] };
   const value = found.value as { kinds?: string[]; ignore?: IgnoreRule[] };
-  return { valid: true, kinds: value.kinds, ignore: value.ignore?.map((rule) => ({ ...rule })) ?? [] };
+  return { kinds: value.kinds, ignore: value.ignore?.map((rule) => ({ ...rule })) ?? [] };
+}
+
+function offForThisRun(problem: string): string {
+  warnOnce(`${problem}; leaktrack is off for this run`);
+  return problem;
+}
+
+function checkEnvKinds(env: NodeJS.ProcessEnv): string | undefined {
+  for (const name of ['LEAKTRACK_KINDS', 'LEAKTRACK_IGNORE_KINDS'] as const) {
+    for (const kind of list(env[name]) ?? []) {
+      const problem = checkKindName(kind);
+      if (problem) return offForThisRun(`${name}: ${problem}`);
+    }
+  }
+  return undefined;
 }
 
 function findConfig(env: NodeJS.ProcessEnv, cwd: string): { where: string; value: unknown } | undefined {
@@ -164,6 +202,10 @@ export function checkConfig(value: unknown): string | undefined {
   if (config.kinds !== undefined && (!Array.isArray(config.kinds) || config.kinds.some((kind) => typeof kind !== 'string'))) {
     return '"kinds" must be an array of kind names like "net.Socket" or "fs.*"';
   }
+  for (const [index, kind] of ((config.kinds as string[] | undefined) ?? []).entries()) {
+    const problem = checkKindName(kind);
+    if (problem) return `"kinds[${index}]": ${problem}`;
+  }
   if (config.ignore === undefined) return undefined;
   if (!Array.isArray(config.ignore)) return '"ignore" must be an array of rules';
   for (const [index, rule] of config.ignore.entries()) {
@@ -175,7 +217,60 @@ export function checkConfig(value: unknown): string | undefined {
       if (key !== 'kind' && key !== 'file' && key !== 'description') return `${field}.${key} is not a rule field (kind, file, description)`;
       if (typeof v !== 'string') return `${field}.${key} must be a string`;
       if (key === 'description' && !validRegExp(v)) return `${field}.description is not a valid regular expression`;
+      const kindProblem = key === 'kind' ? checkKindName(v) : undefined;
+      if (kindProblem) return `${field}.kind: ${kindProblem}`;
     }
   }
   return undefined;
+}
+
+// ---- kind names ---------------------------------------------------------------
+
+/**
+ * A kind pattern (`net.Socket`, `net.*`, `*`) is checked against the kinds the
+ * module definitions produce. A name in one of leaktrack's families must be
+ * one of its kinds; so must a name that differs from one only by case or a
+ * typo. Other families are the program's own tags' (`app.Lock`): taken as
+ * written. Undefined when the name is fine, else the problem.
+ */
+export function checkKindName(pattern: string, known: readonly string[] = kindNames()): string | undefined {
+  if (pattern === '*' || known.includes(pattern)) return undefined;
+  const families = [...new Set(known.map(familyOf))];
+  const dot = pattern.indexOf('.');
+  const family = dot > 0 ? pattern.slice(0, dot) : '';
+  const unknown = (suggestion: string | undefined) => `unknown kind ${JSON.stringify(pattern)}${suggestion ? ` (did you mean ${JSON.stringify(suggestion)}?)` : ''}`;
+  if (pattern.endsWith('.*')) {
+    if (families.includes(family)) return undefined;
+    const sameButCase = families.find((f) => f.toLowerCase() === family.toLowerCase());
+    return sameButCase ? unknown(`${sameButCase}.*`) : undefined;
+  }
+  const closest = closestName(pattern, known);
+  if (families.includes(family)) return unknown(closest?.name);
+  // `FileHandle` for `fs.FileHandle`; `net.server`, `pgg.Pool`: a case or typo away.
+  const sameName = known.find((kind) => kind.slice(kind.indexOf('.') + 1).toLowerCase() === pattern.toLowerCase());
+  if (sameName) return unknown(sameName);
+  return closest && closest.distance <= 2 ? unknown(closest.name) : undefined;
+}
+
+const familyOf = (kind: string) => kind.slice(0, kind.indexOf('.'));
+
+function closestName(pattern: string, known: readonly string[]): { name: string; distance: number } | undefined {
+  let best: { name: string; distance: number } | undefined;
+  for (const name of known) {
+    const distance = editDistance(pattern.toLowerCase(), name.toLowerCase());
+    if (!best || distance < best.distance) best = { name, distance };
+  }
+  return best && best.distance <= Math.max(3, Math.floor(pattern.length / 3)) ? best : undefined;
+}
+
+function editDistance(a: string, b: string): number {
+  let previous = Array.from({ length: b.length + 1 }, (_, i) => i);
+  for (let i = 1; i <= a.length; i++) {
+    const current = [i];
+    for (let j = 1; j <= b.length; j++) {
+      current[j] = Math.min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
+    }
+    previous = current;
+  }
+  return previous[b.length];
 }

@@ -37,7 +37,7 @@ test('tracked resources are open while their kind says so', () => {
   const tracker = new Tracker();
   const kind = { name: 'test.Thing', isOpen: (thing) => !thing.closed, describe: (thing, detail) => `thing ${detail}` };
   const thing = { closed: false };
-  const tag = tracker.track(kind, thing, captureStack(test), 'A');
+  const tag = tracker.track(kind, thing, 'A');
   assert.deepEqual(tracker.open(), [tag]);
   assert.equal(tag.description, 'thing A');
   thing.closed = true;
@@ -48,43 +48,41 @@ test('a resource tracked twice (opened again) is listed once, with its newest ta
   const tracker = new Tracker();
   const kind = { name: 'test.Thing' };
   const thing = {};
-  tracker.track(kind, thing, captureStack(test));
-  const newest = tracker.track(kind, thing, captureStack(test));
+  tracker.track(kind, thing);
+  const newest = tracker.track(kind, thing);
   assert.deepEqual(tracker.open(), [newest]);
 });
 
 test('tags of resources that closed on their own are swept: the set stays bounded', () => {
   const tracker = new Tracker();
   const kind = { name: 'test.Thing', isOpen: (thing) => !thing.closed };
-  const stack = captureStack(test);
   let maxOpen = 0;
   for (let i = 0; i < 20_000; i++) {
-    tracker.track(kind, { closed: true }, stack);
+    tracker.track(kind, { closed: true });
     if (i % 1000 === 0) maxOpen = Math.max(maxOpen, tracker.size);
   }
   assert.ok(maxOpen <= 2048, `set grew to ${maxOpen}`);
   const alive = { closed: false };
-  tracker.track(kind, alive, stack);
+  tracker.track(kind, alive);
   assert.equal(tracker.open().length, 1);
 });
 
 test('a resource closed before the next open is let go at that open (V8 keeps WeakRef targets through young GCs)', () => {
   const tracker = new Tracker();
   const kind = { name: 'test.Thing', isOpen: (thing) => !thing.closed };
-  const stack = captureStack(test);
   for (let i = 0; i < 1000; i++) {
     const thing = { closed: false };
-    tracker.track(kind, thing, stack);
+    tracker.track(kind, thing);
     assert.equal(tracker.size, 1, `open #${i}: the tag of the previous, closed one is still held`);
     thing.closed = true;
   }
   // Behind a resource that stays open, closed ones still go within a bounded number of opens.
   const server = { closed: false };
-  tracker.track(kind, server, stack);
+  tracker.track(kind, server);
   let maxHeld = 0;
   for (let i = 0; i < 1000; i++) {
     const thing = { closed: false };
-    tracker.track(kind, thing, stack);
+    tracker.track(kind, thing);
     thing.closed = true;
     maxHeld = Math.max(maxHeld, tracker.size);
   }

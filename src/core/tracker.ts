@@ -36,17 +36,22 @@ export class Tracker {
   }
 
   /**
-   * A tag for a library resource: `resource` is held weakly and `spec.isOpen`
-   * decides at report time whether it is still open. The hot path of every
-   * instrumentation: no formatting, no closures.
+   * A tag for an object of your own that knows whether it is open: `resource`
+   * is held weakly and `kind.isOpen(resource)` decides, so closing it by any
+   * of its ways counts, with no `tag.close()` to remember.
    */
-  track(spec: ResourceKind, resource: object, stack: CapturedStack, detail?: unknown): Tag {
-    return this.add(new Tag(this, spec.name, stack, spec, resource, detail));
+  track<R extends object>(kind: ResourceKind<R>, resource: R, detail?: unknown): Tag {
+    if (this.#closed) throw new Error(`leaktrack: tracking a "${kind.name}" after the tracker was closed`);
+    return this.add(new Tag(this, kind.name, captureStack(this.track), kind, resource, detail));
   }
 
-  /** A tag for a resource with no object to watch (an fd number): close it explicitly. */
-  trackExplicit(spec: ResourceKind, stack: CapturedStack, detail?: unknown): Tag {
-    return this.add(new Tag(this, spec.name, stack, spec, undefined, detail));
+  /**
+   * @internal The hot path of every instrumentation (through the record
+   * step): the stack was captured already; no formatting, no closures.
+   * `resource` undefined: nothing to watch (an fd number), closed explicitly.
+   */
+  trackCaptured(kind: ResourceKind, resource: object | undefined, stack: CapturedStack, detail?: unknown): Tag {
+    return this.add(new Tag(this, kind.name, stack, kind, resource, detail));
   }
 
   /** @internal called by Tag.close */
@@ -129,42 +134,3 @@ export class Tracker {
 
 /** One per process, even if two copies of leaktrack are loaded (or one per Jest test file). */
 export const processTracker: Tracker = processWide('processTracker', () => new Tracker());
-
-// ---- nesting: report the outermost resource only -----------------------------
-
-let ownerDepth = 0;
-
-/**
- * Call `fn` as part of opening a tracked outer resource (a pg.Client, an HTTP
- * request): resources it opens synchronously (its socket) belong to that
- * outer resource and are not tracked on their own.
- */
-export function openedInside<T>(fn: (...args: any[]) => T, thisArg: unknown, args: ArrayLike<unknown>): T {
-  ownerDepth++;
-  try {
-    return Reflect.apply(fn, thisArg, args);
-  } finally {
-    ownerDepth--;
-  }
-}
-
-/** True while an outer tracked resource is being opened. */
-export function isNested(): boolean {
-  return ownerDepth > 0;
-}
-
-// Process-wide: under Jest each test file's copy of leaktrack must see the same list.
-const ownerCode: string[] = processWide('ownerCode', () => []);
-
-/**
- * Code that opens resources asynchronously on behalf of a tracked outer
- * resource (undici's sockets for a fetch): a resource whose opening stack
- * passes through it is nested and not reported. Checked at report time only.
- */
-export function addOwnerCode(filePrefix: string): void {
-  if (!ownerCode.includes(filePrefix)) ownerCode.push(filePrefix);
-}
-
-export function isOwnerCode(file: string): boolean {
-  return ownerCode.some((prefix) => file.startsWith(prefix));
-}

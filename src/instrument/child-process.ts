@@ -3,11 +3,10 @@
 // the first user frame is the line that called any of them. spawnSync and
 // execSync return when the child is gone: never a resource.
 import type * as childProcess from 'node:child_process';
-import { captureStack } from '../core/stack';
 import { shorten, type ResourceKind } from '../core/tag';
-import { processTracker } from '../core/tracker';
-import type { Instrumentation } from './instrumentation';
-import { wrapMethod } from './wrap';
+import type { ModuleDefinition } from './definition';
+import { record } from './record';
+import { unwrapMethods, wrapMethod } from './wrap';
 
 type Child = childProcess.ChildProcess;
 
@@ -24,17 +23,23 @@ export const childProcessKind: ResourceKind<Child> = {
   },
 };
 
-export const childProcessInstrumentation: Instrumentation = {
-  module: 'child_process',
-  builtin: true,
-  patch(module: typeof childProcess) {
-    wrapMethod(module.ChildProcess.prototype, 'spawn', (original) =>
-      function spawn(this: Child) {
-        const result = original.apply(this, arguments);
-        // A child that failed to start (ENOENT, EACCES) has no pid.
-        if (this.pid !== undefined) processTracker.track(childProcessKind, this, captureStack(spawn));
-        return result;
+export const childProcessDefinition: ModuleDefinition = {
+  name: 'child_process',
+  kinds: [childProcessKind],
+  files: [
+    {
+      file: 'node:child_process',
+      patch(module: typeof childProcess) {
+        wrapMethod(module.ChildProcess.prototype, 'spawn', (original) =>
+          function spawn(this: Child) {
+            const result = original.apply(this, arguments);
+            // A child that failed to start (ENOENT, EACCES) has no pid.
+            if (this.pid !== undefined) record(childProcessKind, this, spawn);
+            return result;
+          },
+        );
       },
-    );
-  },
+      unpatch: (module: typeof childProcess) => unwrapMethods(module.ChildProcess.prototype, ['spawn']),
+    },
+  ],
 };

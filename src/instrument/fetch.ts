@@ -2,11 +2,11 @@
 // consumed nor cancelled is a fetch.Response leak. The sockets undici opens
 // for it are owner code, never reported on their own.
 import { inspect } from 'node:util';
-import { captureStack } from '../core/stack';
 import type { ResourceKind } from '../core/tag';
-import { addOwnerCode, processTracker } from '../core/tracker';
-import type { Instrumentation } from './instrumentation';
-import { wrapMethod } from './wrap';
+import type { ModuleDefinition } from './definition';
+import { addOwnerCode, removeOwnerCode } from './ownership';
+import { openingStack, recordOpened, safely } from './record';
+import { unwrapMethods, wrapMethod } from './wrap';
 
 /**
  * The body stream is what holds the connection, so it is what we watch (the
@@ -34,24 +34,38 @@ export const responseKind: ResourceKind<ReadableStream> = {
   },
 };
 
-export const fetchInstrumentation: Instrumentation = {
-  module: 'fetch',
-  builtin: true,
-  target: () => globalThis,
-  patch(global: typeof globalThis) {
-    if (typeof global.fetch !== 'function') return;
-    addOwnerCode('node:internal/deps/undici/');
-    wrapMethod(global, 'fetch', (original) =>
-      async function fetch(this: unknown, input: unknown, init?: { method?: string }) {
-        const stack = captureStack(fetch);
-        // A refused fetch rejects here: no resource.
-        const response: Response = await original.apply(this, arguments);
-        if (response.body) {
-          const method = init?.method ?? (input instanceof Request ? input.method : 'GET');
-          processTracker.track(responseKind, response.body, stack, { method, url: response.url, status: response.status });
-        }
-        return response;
+/** The sockets undici opens for a fetch. */
+const UNDICI_CODE = 'node:internal/deps/undici/';
+
+export const fetchDefinition: ModuleDefinition = {
+  name: 'fetch',
+  kinds: [responseKind],
+  files: [
+    {
+      file: 'globalThis',
+      patch(global: typeof globalThis) {
+        if (typeof global.fetch !== 'function') return;
+        addOwnerCode(UNDICI_CODE);
+        wrapMethod(global, 'fetch', (original) =>
+          async function fetch(this: unknown, input: unknown, init?: { method?: string }) {
+            const stack = openingStack(responseKind, fetch);
+            // A refused fetch rejects here: no resource.
+            const response: Response = await original.apply(this, arguments);
+            if (stack) {
+              safely(responseKind, () => {
+                if (!response.body) return;
+                const method = init?.method ?? (input instanceof Request ? input.method : 'GET');
+                recordOpened(responseKind, response.body, stack, { method, url: response.url, status: response.status });
+              });
+            }
+            return response;
+          },
+        );
       },
-    );
-  },
+      unpatch(global: typeof globalThis) {
+        unwrapMethods(global, ['fetch']);
+        removeOwnerCode(UNDICI_CODE);
+      },
+    },
+  ],
 };

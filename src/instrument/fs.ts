@@ -4,12 +4,13 @@
 // `import { open } from 'node:fs/promises'` sees the same function.
 import type * as fsModule from 'node:fs';
 import type { FileHandle } from 'node:fs/promises';
-import { captureStack, type CapturedStack } from '../core/stack';
-import type { ResourceKind, Tag } from '../core/tag';
-import { addOwnerCode, isNested, processTracker } from '../core/tracker';
 import { fileURLToPath } from 'node:url';
-import type { Instrumentation } from './instrumentation';
-import { wrapMethod } from './wrap';
+import type { CapturedStack } from '../core/stack';
+import type { ResourceKind, Tag } from '../core/tag';
+import type { ModuleDefinition } from './definition';
+import { addOwnerCode, removeOwnerCode } from './ownership';
+import { openingStack, record, recordOpened, safely } from './record';
+import { unwrapMethods, wrapMethod } from './wrap';
 
 /** A path argument as a person reads it: file URLs and Buffers as paths. */
 function showPath(path: unknown): string {
@@ -60,26 +61,27 @@ function fdSuffix(stream: object | undefined): string {
 /** Open fds by number. The OS reuses a number only after it was closed. */
 const fdTags = new Map<number, Tag>();
 
-function trackFd(fd: unknown, path: unknown, stack: CapturedStack): void {
-  if (typeof fd !== 'number') return;
-  fdTags.get(fd)?.close();
-  fdTags.set(fd, processTracker.trackExplicit(fdKind, stack, { path, fd }));
+function trackFd(fd: unknown, path: unknown, stack: CapturedStack | undefined): void {
+  if (typeof fd !== 'number' || stack === undefined) return;
+  // A number the OS hands out again was closed by a way we did not see.
+  forgetFd(fd);
+  const tag = recordOpened(fdKind, undefined, stack, { path, fd });
+  if (tag) fdTags.set(fd, tag);
 }
 
 function forgetFd(fd: unknown): void {
-  if (typeof fd !== 'number') return;
-  const tag = fdTags.get(fd);
-  if (tag) {
-    tag.close();
+  if (typeof fd !== 'number' || fdTags.size === 0) return;
+  safely(fdKind, () => {
+    fdTags.get(fd)?.close();
     fdTags.delete(fd);
-  }
+  });
 }
 
 function patchFdFunctions(fs: typeof fsModule): void {
   wrapMethod(fs, 'openSync', (original) =>
     function openSync(this: unknown, path: unknown) {
       const fd = original.apply(this, arguments);
-      if (!isNested()) trackFd(fd, path, captureStack(openSync));
+      trackFd(fd, path, openingStack(fdKind, openSync));
       return fd;
     },
   );
@@ -87,8 +89,8 @@ function patchFdFunctions(fs: typeof fsModule): void {
   wrapMethod(fs, 'open', (original) =>
     function open(this: unknown, path: unknown) {
       const callback = arguments[arguments.length - 1];
-      if (typeof callback !== 'function' || isNested()) return original.apply(this, arguments);
-      const stack = captureStack(open);
+      const stack = typeof callback === 'function' ? openingStack(fdKind, open) : undefined;
+      if (stack === undefined) return original.apply(this, arguments);
       const args = Array.prototype.slice.call(arguments);
       args[args.length - 1] = function onOpened(this: unknown, error: unknown, fd: unknown) {
         if (!error) trackFd(fd, path, stack);
@@ -112,14 +114,14 @@ function patchFdFunctions(fs: typeof fsModule): void {
   );
 }
 
+/** A stream opens its file with fs.open on the next tick: that fd is the stream's. */
+const STREAM_CODE = 'node:internal/fs/streams';
+
 function patchStreams(fs: typeof fsModule): void {
-  // A stream opens its file with fs.open on the next tick: that fd is the stream's.
-  addOwnerCode('node:internal/fs/streams');
   const patch = (name: 'createReadStream' | 'createWriteStream', kind: ResourceKind) =>
     wrapMethod(fs, name, (original) =>
       function createStream(this: unknown, path: unknown, options: unknown) {
         const stream = original.apply(this, arguments);
-        if (isNested()) return stream;
         const fd = (options as { fd?: unknown } | null)?.fd;
         // A stream over a FileHandle: the handle's tag covers it.
         if (typeof fd === 'object' && fd !== null) return stream;
@@ -128,7 +130,7 @@ function patchStreams(fs: typeof fsModule): void {
           if ((options as { autoClose?: boolean }).autoClose === false) return stream;
           forgetFd(fd);
         }
-        processTracker.track(kind, stream, captureStack(createStream), typeof fd === 'number' ? `fd ${fd}` : path);
+        record(kind, stream, createStream, typeof fd === 'number' ? `fd ${fd}` : path);
         return stream;
       },
     );
@@ -139,22 +141,36 @@ function patchStreams(fs: typeof fsModule): void {
 function patchFsPromises(fsp: typeof import('node:fs/promises')): void {
   wrapMethod(fsp, 'open', (original) =>
     async function open(this: unknown, path: unknown) {
-      const stack = captureStack(open);
+      const stack = openingStack(fileHandleKind, open);
       // A failed open rejects here, before any tag exists.
       const handle: FileHandle = await original.apply(this, arguments);
-      processTracker.track(fileHandleKind, handle, stack, path);
+      recordOpened(fileHandleKind, handle, stack, path);
       return handle;
     },
   );
 }
 
-export const fsInstrumentation: Instrumentation = {
-  module: 'fs',
-  builtin: true,
-  patch(fs: typeof fsModule) {
-    // fs.promises and require('fs/promises') are one object.
-    patchFsPromises(fs.promises);
-    patchFdFunctions(fs);
-    patchStreams(fs);
-  },
+const FD_FUNCTIONS = ['openSync', 'open', 'closeSync', 'close', 'createReadStream', 'createWriteStream'];
+
+export const fsDefinition: ModuleDefinition = {
+  name: 'fs',
+  kinds: [fileHandleKind, fdKind, readStreamKind, writeStreamKind],
+  files: [
+    {
+      file: 'node:fs',
+      patch(fs: typeof fsModule) {
+        // fs.promises and require('fs/promises') are one object.
+        patchFsPromises(fs.promises);
+        patchFdFunctions(fs);
+        patchStreams(fs);
+        addOwnerCode(STREAM_CODE);
+      },
+      unpatch(fs: typeof fsModule) {
+        unwrapMethods(fs.promises, ['open']);
+        unwrapMethods(fs, FD_FUNCTIONS);
+        removeOwnerCode(STREAM_CODE);
+        fdTags.clear();
+      },
+    },
+  ],
 };

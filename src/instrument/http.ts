@@ -3,15 +3,15 @@
 // keep-alive sockets. Servers are net.Server (see net.ts).
 //
 // A request's socket is opened inside the request (openedInside) or, for a
-// queued request, later by the agent's code (owner code): never a
-// net.Socket of its own. Idle sockets parked in http.globalAgent are nobody's
+// queued request, later by the agent's code (owner code, ownership.ts):
+// never a net.Socket of its own. Idle sockets parked in http.globalAgent are nobody's
 // leak: the program did not create that agent.
 import type * as http from 'node:http';
-import { captureStack } from '../core/stack';
 import type { ResourceKind } from '../core/tag';
-import { addOwnerCode, openedInside, processTracker } from '../core/tracker';
-import type { Instrumentation } from './instrumentation';
-import { wrapConstructor, wrapMethod } from './wrap';
+import type { ModuleDefinition } from './definition';
+import { addOwnerCode, openedInside, removeOwnerCode } from './ownership';
+import { openingStack, record, recordOpened } from './record';
+import { unwrapMethods, wrapConstructor, wrapMethod } from './wrap';
 
 /**
  * Node sets req.destroyed when the socket goes back to the agent (response
@@ -61,33 +61,46 @@ function patchModule(httpModule: typeof http, globalAgent: () => http.Agent): vo
   for (const name of ['request', 'get'] as const) {
     wrapMethod(httpModule, name, (original) => {
       const wrapper = function (this: unknown) {
-        const stack = captureStack(wrapper);
+        const stack = openingStack(clientRequestKind, wrapper);
         const req: http.ClientRequest = openedInside(original, this, arguments);
-        processTracker.track(clientRequestKind, req, stack);
+        recordOpened(clientRequestKind, req, stack);
         return req;
       };
       return wrapper;
     });
   }
-  globalAgents.push(globalAgent);
-  wrapConstructor(httpModule, 'Agent', (agent: http.Agent, construct) => processTracker.track(agentKind, agent, captureStack(construct)));
+  if (!globalAgents.includes(globalAgent)) globalAgents.push(globalAgent);
+  wrapConstructor(httpModule, 'Agent', (agent: http.Agent, construct) => record(agentKind, agent, construct));
 }
 
-export const httpInstrumentation: Instrumentation = {
-  module: 'http',
-  builtin: true,
-  patch(httpModule: typeof http) {
-    // Sockets an agent opens later, for queued requests.
-    addOwnerCode('node:_http_agent');
-    addOwnerCode('node:_http_client');
-    patchModule(httpModule, () => httpModule.globalAgent);
-  },
-};
+function unpatchModule(httpModule: typeof http): void {
+  unwrapMethods(httpModule, ['request', 'get', 'Agent']);
+}
 
-export const httpsInstrumentation: Instrumentation = {
-  module: 'https',
-  builtin: true,
-  patch(httpsModule: typeof import('node:https')) {
-    patchModule(httpsModule as unknown as typeof http, () => httpsModule.globalAgent);
-  },
+/** Sockets an agent opens later, for queued requests. */
+const AGENT_CODE = ['node:_http_agent', 'node:_http_client'];
+const httpGlobalAgent = () => (require('node:http') as typeof http).globalAgent;
+const httpsGlobalAgent = () => (require('node:https') as typeof http).globalAgent;
+
+export const httpDefinition: ModuleDefinition = {
+  name: 'http',
+  kinds: [clientRequestKind, agentKind],
+  files: [
+    {
+      file: 'node:http',
+      patch(httpModule: typeof http) {
+        for (const code of AGENT_CODE) addOwnerCode(code);
+        patchModule(httpModule, httpGlobalAgent);
+      },
+      unpatch(httpModule: typeof http) {
+        for (const code of AGENT_CODE) removeOwnerCode(code);
+        unpatchModule(httpModule);
+      },
+    },
+    {
+      file: 'node:https',
+      patch: (httpsModule: typeof http) => patchModule(httpsModule, httpsGlobalAgent),
+      unpatch: unpatchModule,
+    },
+  ],
 };

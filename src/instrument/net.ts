@@ -2,11 +2,10 @@
 // Sockets a server accepted never pass through Socket#connect: they belong to
 // their server and are not tracked.
 import * as net from 'node:net';
-import { captureStack, type CapturedStack } from '../core/stack';
 import type { ResourceKind } from '../core/tag';
-import { isNested, processTracker } from '../core/tracker';
-import type { Instrumentation } from './instrumentation';
-import { wrapMethod } from './wrap';
+import type { ModuleDefinition } from './definition';
+import { record } from './record';
+import { unwrapMethods, wrapMethod } from './wrap';
 
 /** Closed once destroyed (refused, reset, destroy()) or ended by this side. */
 export const socketKind: ResourceKind<net.Socket> = {
@@ -15,8 +14,13 @@ export const socketKind: ResourceKind<net.Socket> = {
   describe: describeSocket,
 };
 
+/**
+ * Open while listening. Not listening yet (a host still being looked up) is
+ * not closed for good: the tag stays until the server is collected.
+ */
 export const serverKind: ResourceKind<net.Server> = {
   name: 'net.Server',
+  mayReopen: true,
   isOpen: (server) => server.listening,
   describe: (server) => {
     if (!server) return 'server';
@@ -38,36 +42,35 @@ function describeSocket(socket: net.Socket | undefined, connectArg: unknown): st
   return `${tls ?? 'TCP'} socket to ${options.host ?? 'localhost'}:${String(options.port)} (connecting)`;
 }
 
-/** Where each server's latest listen() was called, until it is listening. */
-const listenStacks = new WeakMap<net.Server, CapturedStack>();
-
-// Shared by every server: no closure per resource. A 'listening' listener
-// changes nothing about the program (unlike an 'error' listener).
-function onListening(this: net.Server): void {
-  const stack = listenStacks.get(this);
-  if (stack) processTracker.track(serverKind, this, stack);
-}
-
-export const netInstrumentation: Instrumentation = {
-  module: 'net',
-  builtin: true,
-  patch(netModule: typeof net) {
-    wrapMethod(netModule.Socket.prototype, 'connect', (original) =>
-      function connect(this: net.Socket) {
-        const result = original.apply(this, arguments);
-        // Tracked after the call: arguments that throw open nothing.
-        if (!isNested()) processTracker.track(socketKind, this, captureStack(connect), arguments[0]);
-        return result;
+export const netDefinition: ModuleDefinition = {
+  name: 'net',
+  kinds: [socketKind, serverKind],
+  files: [
+    {
+      file: 'node:net',
+      patch(netModule: typeof net) {
+        wrapMethod(netModule.Socket.prototype, 'connect', (original) =>
+          function connect(this: net.Socket) {
+            const result = original.apply(this, arguments);
+            // Recorded after the call: arguments that throw open nothing.
+            record(socketKind, this, connect, arguments[0]);
+            return result;
+          },
+        );
+        // Tagged at the call (the test that called listen() owns it), open
+        // once listening: a failed listen (EADDRINUSE) never is.
+        wrapMethod(netModule.Server.prototype, 'listen', (original) =>
+          function listen(this: net.Server) {
+            const result = original.apply(this, arguments);
+            record(serverKind, this, listen);
+            return result;
+          },
+        );
       },
-    );
-    // A failed listen (EADDRINUSE) never emits 'listening': never a resource.
-    wrapMethod(netModule.Server.prototype, 'listen', (original) =>
-      function listen(this: net.Server) {
-        if (isNested()) return original.apply(this, arguments);
-        if (!listenStacks.has(this)) this.on('listening', onListening);
-        listenStacks.set(this, captureStack(listen));
-        return original.apply(this, arguments);
+      unpatch(netModule: typeof net) {
+        unwrapMethods(netModule.Socket.prototype, ['connect']);
+        unwrapMethods(netModule.Server.prototype, ['listen']);
       },
-    );
-  },
+    },
+  ],
 };

@@ -4,11 +4,12 @@
 //
 // Nesting: a Client's socket, and a Pool's own clients and their sockets, are
 // opened inside `openedInside` and never tracked on their own.
-import { captureStack, type CapturedStack } from '../core/stack';
+import type { CapturedStack } from '../core/stack';
 import { shorten, type ResourceKind, type Tag } from '../core/tag';
-import { isNested, openedInside, processTracker } from '../core/tracker';
-import type { Instrumentation } from './instrumentation';
-import { trackConstruction, wrapMethod } from './wrap';
+import type { ModuleDefinition } from './definition';
+import { openedInside } from './ownership';
+import { openingStack, record, recordOpened, safely } from './record';
+import { trackConstruction, unwrapMethods, wrapMethod } from './wrap';
 
 /** The parts of pg's internals we read (stable across pg 8.x). */
 interface PgClient {
@@ -63,14 +64,22 @@ export const poolClientKind: ResourceKind<PgClient> = {
 const checkouts = new WeakMap<PgClient, Tag>();
 
 function trackCheckout(client: PgClient, stack: CapturedStack): void {
-  checkouts.get(client)?.close();
-  checkouts.set(client, processTracker.track(poolClientKind, client, stack));
+  endCheckout(client);
+  const tag = recordOpened(poolClientKind, client, stack);
+  if (tag) checkouts.set(client, tag);
+}
+
+function endCheckout(client: PgClient): void {
+  safely(poolClientKind, () => {
+    checkouts.get(client)?.close();
+    checkouts.delete(client);
+  });
 }
 
 function patchClient(Client: { prototype: object }): void {
   wrapMethod(Client.prototype, 'connect', (original) =>
     function connect(this: PgClient) {
-      if (!isNested()) processTracker.track(clientKind, this, captureStack(connect));
+      record(clientKind, this, connect);
       return openedInside(original, this, arguments);
     },
   );
@@ -93,8 +102,8 @@ function patchPool(OriginalPool: new (...args: any[]) => object): unknown {
   );
   wrapMethod(proto, 'connect', (original) =>
     function connect(this: PgPool, callback?: (error: unknown, client?: PgClient, release?: unknown) => void) {
-      if (isNested()) return original.apply(this, arguments);
-      const stack = captureStack(connect);
+      const stack = openingStack(poolClientKind, connect);
+      if (stack === undefined) return original.apply(this, arguments);
       if (typeof callback === 'function') {
         return original.call(this, (error: unknown, client?: PgClient, release?: unknown) => {
           if (!error && client) trackCheckout(client, stack);
@@ -110,23 +119,32 @@ function patchPool(OriginalPool: new (...args: any[]) => object): unknown {
   // Every release path (release(), release(err), pool.query) ends here.
   wrapMethod(proto, '_release', (original) =>
     function _release(this: PgPool, client: PgClient) {
-      checkouts.get(client)?.close();
-      checkouts.delete(client);
+      endCheckout(client);
       return original.apply(this, arguments);
     },
   );
 
-  return trackConstruction(OriginalPool, (pool, construct) => processTracker.track(poolKind, pool, captureStack(construct)));
+  return trackConstruction(OriginalPool, (pool, construct) => record(poolKind, pool, construct));
 }
 
-export const pgInstrumentation: Instrumentation = {
-  module: 'pg',
-  builtin: false,
-  packages: { pg: [8], 'pg-pool': [3] },
-  files: ['pg/lib/client.js', 'pg-pool'],
-  patch(exports: any, file: string) {
-    if (file === 'pg-pool') return patchPool(exports);
-    patchClient(exports);
-    return exports;
-  },
+const POOL_METHODS = ['newClient', 'query', 'connect', '_release'];
+
+export const pgDefinition: ModuleDefinition = {
+  name: 'pg',
+  kinds: [clientKind, poolKind, poolClientKind],
+  files: [
+    {
+      file: 'pg/lib/client.js',
+      versions: '8.x',
+      patch: patchClient,
+      unpatch: (Client: { prototype: object }) => unwrapMethods(Client.prototype, ['connect']),
+    },
+    {
+      file: 'pg-pool',
+      versions: '3.x',
+      patch: patchPool,
+      // The class stand-in stays where the program holds it; with the kinds off it only forwards.
+      unpatch: (Pool: { prototype: object }) => unwrapMethods(Pool.prototype, POOL_METHODS),
+    },
+  ],
 };

@@ -2,11 +2,10 @@
 // itself). An unref'd interval is still one: it keeps firing for the life of
 // the process (the contract: "a setInterval never cleared").
 import type * as timers from 'node:timers';
-import { captureStack } from '../core/stack';
 import type { ResourceKind } from '../core/tag';
-import { processTracker } from '../core/tracker';
-import type { Instrumentation } from './instrumentation';
-import { isWrapped, originalOf, wrapMethod } from './wrap';
+import type { ModuleDefinition } from './definition';
+import { record } from './record';
+import { isWrapped, originalOf, unwrapMethods, wrapMethod } from './wrap';
 
 type Timeout = NodeJS.Timeout & { _destroyed?: boolean };
 
@@ -43,22 +42,25 @@ function patchSetInterval(timersModule: typeof timers): void {
   wrapMethod(timersModule, 'setInterval', (setIntervalOriginal) =>
     function setInterval(this: unknown) {
       const timer = setIntervalOriginal.apply(this, arguments);
-      processTracker.track(intervalKind, timer, captureStack(setInterval));
+      record(intervalKind, timer, setInterval);
       return timer;
     },
   );
   // The global is the same function as the module's: keep them identical
   // (in each realm: Jest gives each test file its own global).
-  if (globalThis.setInterval === original && isWrapped(timersModule.setInterval)) {
-    const own = Object.getOwnPropertyDescriptor(globalThis, 'setInterval');
-    if (own?.configurable || own?.writable) Object.defineProperty(globalThis, 'setInterval', { ...own, value: timersModule.setInterval });
-  }
+  if (globalThis.setInterval === original && isWrapped(timersModule.setInterval)) setGlobalInterval(timersModule.setInterval);
+}
+
+function setGlobalInterval(fn: typeof globalThis.setInterval): void {
+  const own = Object.getOwnPropertyDescriptor(globalThis, 'setInterval');
+  if (own?.configurable || own?.writable) Object.defineProperty(globalThis, 'setInterval', { ...own, value: fn });
 }
 
 function patchPromisesSetInterval(timersPromises: typeof import('node:timers/promises')): void {
   wrapMethod(timersPromises, 'setInterval', (original) =>
     function setInterval(this: unknown, delay?: number, _value?: unknown, options?: { ref?: boolean; signal?: AbortSignal }) {
       const inner: AsyncGenerator = original.apply(this, arguments);
+      // (The original read options.signal already: a getter that throws threw there.)
       const state: IteratorState = { started: false, done: false, signal: options?.signal };
       // Delegation keeps next/return/throw exactly as the original iterator's.
       const iterator = (async function* setIntervalIterator() {
@@ -70,17 +72,31 @@ function patchPromisesSetInterval(timersPromises: typeof import('node:timers/pro
         }
       })();
       iteratorStates.set(iterator, state);
-      processTracker.track(intervalIteratorKind, iterator, captureStack(setInterval), delay);
+      record(intervalIteratorKind, iterator, setInterval, delay);
       return iterator;
     },
   );
 }
 
-export const timersInstrumentation: Instrumentation = {
-  module: 'timers',
-  builtin: true,
-  patch(timersModule: typeof timers) {
-    patchSetInterval(timersModule);
-    patchPromisesSetInterval((timersModule as unknown as { promises: typeof import('node:timers/promises') }).promises);
-  },
+type TimersPromises = typeof import('node:timers/promises');
+const promisesOf = (timersModule: typeof timers) => (timersModule as unknown as { promises: TimersPromises }).promises;
+
+export const timersDefinition: ModuleDefinition = {
+  name: 'timers',
+  kinds: [intervalKind, intervalIteratorKind],
+  files: [
+    {
+      file: 'node:timers',
+      patch(timersModule: typeof timers) {
+        patchSetInterval(timersModule);
+        patchPromisesSetInterval(promisesOf(timersModule));
+      },
+      unpatch(timersModule: typeof timers) {
+        const wrapped = timersModule.setInterval;
+        unwrapMethods(timersModule, ['setInterval']);
+        if (globalThis.setInterval === wrapped) setGlobalInterval(timersModule.setInterval);
+        unwrapMethods(promisesOf(timersModule), ['setInterval']);
+      },
+    },
+  ],
 };

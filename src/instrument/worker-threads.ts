@@ -1,11 +1,10 @@
 // worker_threads: a Worker whose thread is still running at exit, unref'd
 // or not (like a child process still running).
 import type * as workerThreads from 'node:worker_threads';
-import { captureStack } from '../core/stack';
 import { shorten, type ResourceKind } from '../core/tag';
-import { processTracker } from '../core/tracker';
-import type { Instrumentation } from './instrumentation';
-import { wrapConstructor } from './wrap';
+import type { ModuleDefinition } from './definition';
+import { record } from './record';
+import { unwrapMethods, wrapConstructor } from './wrap';
 
 /** threadId turns -1 when the thread has exited (or was terminated). */
 export const workerKind: ResourceKind<workerThreads.Worker> = {
@@ -14,12 +13,18 @@ export const workerKind: ResourceKind<workerThreads.Worker> = {
   describe: (worker, filename) => `worker thread ${worker ? worker.threadId : '?'} running ${shorten(String(filename))}`,
 };
 
-export const workerThreadsInstrumentation: Instrumentation = {
-  module: 'worker_threads',
-  builtin: true,
-  patch(module: typeof workerThreads) {
-    wrapConstructor(module, 'Worker', (worker: workerThreads.Worker, construct, [filename]) => {
-      processTracker.track(workerKind, worker, captureStack(construct), filename instanceof URL ? filename.href : filename);
-    });
-  },
+export const workerThreadsDefinition: ModuleDefinition = {
+  name: 'worker_threads',
+  kinds: [workerKind],
+  files: [
+    {
+      file: 'node:worker_threads',
+      patch(module: typeof workerThreads) {
+        wrapConstructor(module, 'Worker', (worker: workerThreads.Worker, construct, [filename]) => {
+          record(workerKind, worker, construct, filename instanceof URL ? filename.href : filename);
+        });
+      },
+      unpatch: (module: typeof workerThreads) => unwrapMethods(module, ['Worker']),
+    },
+  ],
 };

@@ -1,19 +1,25 @@
-// One way to patch, shared by every instrumentation (the OpenTelemetry
-// `_wrap`/`_unwrap` idea): the original is kept on the wrapper, so patching
-// twice is impossible and every patch can be undone.
+// One way to patch, shared by every module definition (the OpenTelemetry
+// `_wrap`/`_unwrap` idea): the original of each wrapper is remembered, so
+// patching twice is impossible and every patch can be undone. The record of
+// originals is process-wide and kept beside the wrappers, never on them: a
+// wrapper carries no property the original lacks.
+import { processWide } from '../core/process-wide';
 import { warnOnce } from '../core/warn';
 
-const kOriginal = Symbol.for('leaktrack.original');
-const kInherited = Symbol.for('leaktrack.inherited');
-type Wrapped = Function & { [kOriginal]?: Function; [kInherited]?: boolean };
+interface Original {
+  fn: Function;
+  /** The property was inherited (a prototype's method): unwrapping deletes the own one again. */
+  inherited: boolean;
+}
+const originals = processWide('originals', () => new WeakMap<Function, Original>());
 
 /** The function a wrapper stands for (itself when not wrapped). */
 export function originalOf<T>(fn: T): T {
-  return ((fn as Wrapped | undefined)?.[kOriginal] as T | undefined) ?? fn;
+  return (typeof fn === 'function' ? (originals.get(fn)?.fn as T | undefined) : undefined) ?? fn;
 }
 
 export function isWrapped(fn: unknown): boolean {
-  return typeof fn === 'function' && (fn as Wrapped)[kOriginal] !== undefined;
+  return typeof fn === 'function' && originals.has(fn);
 }
 
 /**
@@ -25,15 +31,13 @@ export function wrapMethod(target: object, name: string, makeWrapper: (original:
   const owner = target as Record<string, unknown>;
   const original = owner[name];
   if (typeof original !== 'function' || isWrapped(original)) return false;
-  const wrapper = makeWrapper(original) as Wrapped;
+  const own = Object.getOwnPropertyDescriptor(target, name);
+  const wrapper = makeWrapper(original);
   if (!isWrapped(wrapper)) {
-    // (A trackConstruction proxy already answers kOriginal and forwards name and length.)
-    Object.defineProperty(wrapper, kOriginal, { value: original });
-    Object.defineProperty(wrapper, kInherited, { value: !Object.prototype.hasOwnProperty.call(target, name) });
+    // (A trackConstruction proxy is registered already and forwards name and length.)
     Object.defineProperty(wrapper, 'name', { value: original.name, configurable: true });
     Object.defineProperty(wrapper, 'length', { value: original.length, configurable: true });
   }
-  const own = Object.getOwnPropertyDescriptor(target, name);
   try {
     if (own && !('value' in own)) throw new TypeError('accessor property');
     Object.defineProperty(target, name, {
@@ -42,26 +46,32 @@ export function wrapMethod(target: object, name: string, makeWrapper: (original:
       enumerable: own?.enumerable ?? false,
       configurable: own?.configurable ?? true,
     });
-    return true;
   } catch {
     // Once per object: a frozen module would otherwise get a line per function.
     warnOnce(`cannot patch ${describeTarget(target)} (frozen or non-configurable); what it opens is not tracked`);
     return false;
   }
+  originals.set(wrapper, { fn: original, inherited: own === undefined });
+  return true;
 }
 
-/** Put the original back. */
+/** Put the originals back (what a definition's unpatch calls). */
+export function unwrapMethods(target: object, names: readonly string[]): void {
+  for (const name of names) unwrapMethod(target, name);
+}
+
 export function unwrapMethod(target: object, name: string): void {
   const owner = target as Record<string, unknown>;
-  const current = owner[name] as Wrapped | undefined;
-  const original = current?.[kOriginal];
-  if (!original) return;
-  if (current?.[kInherited]) {
-    delete owner[name];
-    return;
+  const current = owner[name];
+  const original = typeof current === 'function' ? originals.get(current) : undefined;
+  // Someone wrapped ours meanwhile: leave theirs; ours passes through once its kinds are off.
+  if (!original || !Object.prototype.hasOwnProperty.call(target, name)) return;
+  try {
+    if (original.inherited) delete owner[name];
+    else Object.defineProperty(target, name, { ...Object.getOwnPropertyDescriptor(target, name), value: original.fn });
+  } catch {
+    // made non-configurable after we patched: it stays a pass-through
   }
-  const own = Object.getOwnPropertyDescriptor(target, name);
-  Object.defineProperty(target, name, { ...own, value: original });
 }
 
 const targetNames = new WeakMap<object, string>();
@@ -79,10 +89,11 @@ function describeTarget(target: object): string {
 }
 
 /**
- * A stand-in for a class that calls `onConstruct(instance, construct)` for each
- * instance, subclasses' included. A Proxy, not a subclass: statics, instanceof
- * and calls without `new` behave exactly as the original's. `construct` is the
- * function to pass to captureStack, so the stack starts at the caller of `new`.
+ * A stand-in for a class that calls `onConstruct(instance, construct, args)`
+ * for each instance, subclasses' included. A Proxy, not a subclass: statics,
+ * instanceof and calls without `new` behave exactly as the original's.
+ * `construct` is the function to pass as `above` to the record step, so the
+ * stack starts at the caller of `new`.
  */
 export function trackConstruction<C extends new (...args: any[]) => object>(
   original: C,
@@ -96,9 +107,10 @@ export function trackConstruction<C extends new (...args: any[]) => object>(
       return instance;
     },
     get(target, key, receiver) {
-      return key === kOriginal ? target : Reflect.get(target, key, receiver === proxy ? target : receiver);
+      return Reflect.get(target, key, receiver === proxy ? target : receiver);
     },
   });
+  originals.set(proxy, { fn: original, inherited: false });
   return proxy;
 }
 

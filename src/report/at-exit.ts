@@ -33,7 +33,7 @@ export function reportAtExit(options: ExitReportOptions): void {
     reported = true;
     writeExitReport(options);
   };
-  if (!reportWhenExiting(reportOnce)) process.on('exit', reportOnce);
+  atExit(reportOnce);
   for (const signal of SIGNALS) {
     const onSignal = () => {
       // The program has its own handler: it decides; we report at its exit.
@@ -44,6 +44,21 @@ export function reportAtExit(options: ExitReportOptions): void {
     };
     process.on(signal, onSignal);
   }
+}
+
+/**
+ * A run that was asked to fail on leaks but cannot give a verdict (an
+ * invalid config): it fails at exit, with the reason, unless it failed already.
+ */
+export function failAtExit(reason: string): void {
+  atExit(() => {
+    writeStderr(`leaktrack: failing this run (LEAKTRACK_FAIL is set): ${reason}\n`);
+    if (!process.exitCode) process.exitCode = 1;
+  });
+}
+
+function atExit(run: () => void): void {
+  if (!reportWhenExiting(run)) process.on('exit', run);
 }
 
 /**

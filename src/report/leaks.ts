@@ -3,7 +3,8 @@
 import { isUserFrame, resolveStack, type Frame } from '../core/stack';
 import type { Tag } from '../core/tag';
 import { processWide } from '../core/process-wide';
-import { isOwnerCode, processTracker, type Tracker } from '../core/tracker';
+import { processTracker, type Tracker } from '../core/tracker';
+import { openedByOwner } from '../instrument/ownership';
 import type { LeakFilter } from './filter';
 
 export interface Leak {
@@ -28,7 +29,7 @@ export interface LeakReport {
  */
 export function leakOf(tag: Tag): Leak | undefined {
   const frames = resolveStack(tag.stackHolder);
-  if (frames.some((frame) => isOwnerCode(frame.file))) return undefined;
+  if (openedByOwner(frames)) return undefined;
   const stack = frames.filter(isUserFrame);
   if (stack.length === 0) return undefined;
   return { kind: tag.kind, openedAt: stack[0], stack, description: tag.description };

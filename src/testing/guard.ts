@@ -3,37 +3,21 @@
 // open. Resources opened before the mark (in `before`/`beforeAll`, shared by
 // several tests) are never blamed on a test.
 import { setTimeout as sleep } from 'node:timers/promises';
-import { readConfig } from '../config';
+import { processConfig } from '../config';
 import { latestTagSeq } from '../core/tag';
 import { processTracker } from '../core/tracker';
-import { warnOnce } from '../core/warn';
-import { instrumentAll } from '../instrument/index';
 import { LeakError } from '../report/leak-error';
 import { findLeaks, type Leak } from '../report/leaks';
-
-/** How long a test may take to finish closing after it ended (a socket's close a tick later). */
-export const DEFAULT_GRACE_MS = 100;
+import { start } from '../start';
 
 export interface GuardOptions {
-  /** Milliseconds to wait for resources still closing; LEAKTRACK_GRACE_MS. */
+  /** Milliseconds to wait for resources still closing; default LEAKTRACK_GRACE_MS (100). */
   graceMs?: number;
 }
 
-/** Patch the modules (once per process; Jest calls this once per test file) unless LEAKTRACK=0. */
+/** The one start, as a test helper (once per process; Jest calls this once per test file). False when tracking is off. */
 export function startTracking(): boolean {
-  if (!readConfig().enabled) return false;
-  instrumentAll();
-  return true;
-}
-
-export function graceMs(options: GuardOptions = {}, env: NodeJS.ProcessEnv = process.env): number {
-  if (options.graceMs !== undefined) return options.graceMs;
-  const value = env.LEAKTRACK_GRACE_MS;
-  if (value === undefined || value === '') return DEFAULT_GRACE_MS;
-  const ms = Number(value);
-  if (Number.isFinite(ms) && ms >= 0) return ms;
-  warnOnce(`LEAKTRACK_GRACE_MS=${JSON.stringify(value)} is not a number of milliseconds; using ${DEFAULT_GRACE_MS}`);
-  return DEFAULT_GRACE_MS;
+  return start('test-helper') !== undefined;
 }
 
 /** A point in time: resources opened after it belong to the test that starts now. */
@@ -52,7 +36,7 @@ function leaksSince(mark: number): Leak[] {
  * blamed once.
  */
 export async function checkTestEnd(mark: number, testName: string, options?: GuardOptions): Promise<void> {
-  const deadline = Date.now() + graceMs(options);
+  const deadline = Date.now() + (options?.graceMs ?? processConfig().graceMs);
   let leaks = leaksSince(mark);
   while (leaks.length > 0 && Date.now() < deadline) {
     await sleep(Math.min(10, Math.max(1, deadline - Date.now())), undefined, { ref: false });

@@ -1,0 +1,162 @@
+// Installing module definitions: builtins now (and ESM named imports of them
+// refreshed), package files when the program loads them, channels
+// subscribed. Each patch runs inside an error boundary; `uninstall` is the
+// exact reverse, so a definition can be tested in process.
+import { subscribe, unsubscribe } from 'node:diagnostics_channel';
+import { readFileSync } from 'node:fs';
+import Module, { createRequire, syncBuiltinESMExports } from 'node:module';
+import { join, sep } from 'node:path';
+import { processWide } from '../core/process-wide';
+import { warnOnce } from '../core/warn';
+import { isBuiltinFile, type ModuleDefinition, type PatchedFile } from './definition';
+import { definitions } from './index';
+import { setKindTracked } from './record';
+import { satisfies } from './versions';
+import { nameTarget } from './wrap';
+
+const requireBuiltin = createRequire(__filename);
+
+interface Installed {
+  /** Package exports this definition patched, to unpatch them again. */
+  packageExports: Array<{ file: PatchedFile; exports: unknown }>;
+  channels: Array<{ channel: string; listener: (message: unknown, name: string | symbol) => void }>;
+}
+// Process-wide: the test helpers install again in each Jest test file, from their own copy.
+const installed = processWide('installed', () => new Map<string, Installed>());
+const packageFiles = processWide('packageFiles', () => new Map<string, { definition: string; file: PatchedFile }>());
+
+export function install(list: readonly ModuleDefinition[] = definitions): void {
+  for (const definition of list) {
+    const first = !installed.has(definition.name);
+    const state: Installed = installed.get(definition.name) ?? { packageExports: [], channels: [] };
+    installed.set(definition.name, state);
+    for (const kind of definition.kinds) setKindTracked(kind, true);
+    // Builtins every time: a patch is idempotent, and refreshes per-realm globals (Jest).
+    for (const file of definition.files) if (isBuiltinFile(file)) patchBuiltin(definition, file);
+    if (!first) continue;
+    for (const source of definition.channels ?? []) {
+      const listener = (message: unknown, name: string | symbol) => guarded(definition.name, source.channel, () => source.onMessage(message, name));
+      subscribe(source.channel, listener);
+      state.channels.push({ channel: source.channel, listener });
+    }
+    for (const file of definition.files) if (!isBuiltinFile(file)) packageFiles.set(file.file, { definition: definition.name, file });
+  }
+  syncBuiltinESMExports();
+  hookPackages();
+}
+
+/** Undo `install` for one definition: originals back, channels left, its kinds no longer recorded. */
+export function uninstall(definition: ModuleDefinition): void {
+  const state = installed.get(definition.name);
+  if (!state) return;
+  installed.delete(definition.name);
+  for (const kind of definition.kinds) setKindTracked(kind, false);
+  for (const file of definition.files) {
+    if (isBuiltinFile(file) && versionFits(file)) guarded(definition.name, file.file, () => file.unpatch(builtinExports(file)));
+  }
+  for (const { file, exports } of state.packageExports) guarded(definition.name, file.file, () => file.unpatch(exports));
+  for (const { channel, listener } of state.channels) unsubscribe(channel, listener);
+  syncBuiltinESMExports();
+}
+
+function builtinExports(file: PatchedFile): object {
+  return file.file === 'globalThis' ? globalThis : requireBuiltin(file.file);
+}
+
+const versionFits = (file: PatchedFile) => !file.versions || satisfies(process.versions.node, file.versions);
+
+function patchBuiltin(definition: ModuleDefinition, file: PatchedFile): void {
+  if (!versionFits(file)) return; // written for other Node versions
+  guarded(definition.name, file.file, () => {
+    const exports = builtinExports(file);
+    nameTarget(exports, file.file.replace(/^node:/, ''));
+    file.patch(exports);
+  });
+}
+
+function guarded(name: string, where: string, run: () => void): void {
+  try {
+    run();
+  } catch (error) {
+    warnOnce(`cannot instrument ${where} (${(error as Error)?.message ?? error}); ${name} is not tracked`);
+  }
+}
+
+// ---- packages ----------------------------------------------------------------
+
+/**
+ * require-in-the-middle sees a package's internal files even when the program
+ * imports the package from ESM (its own requires still go through
+ * Module.prototype.require), so no ESM loader is needed for CJS packages.
+ * One hook per process, for every package file any definition names.
+ */
+function hookPackages(): void {
+  const hooked = processWide('packageHooks', () => new Set<string>());
+  const packages = [...new Set([...packageFiles.keys()].map(packageOf))].filter((pkg) => !hooked.has(pkg));
+  if (packages.length === 0) return;
+  for (const pkg of packages) hooked.add(pkg);
+  whenRequireIsFirstUsed(() => {
+    try {
+      hookRequire(packages);
+    } catch (error) {
+      warnOnce(`cannot hook require() for ${packages.join(', ')}: ${(error as Error).message}; they are not tracked`);
+    }
+  });
+}
+
+/**
+ * require-in-the-middle (and its `debug` dependency) costs ~6 ms to load: it
+ * is loaded on the program's first require() call, which it then sees. A
+ * program that never calls require() (`node -e 0`, pure ESM) never pays.
+ * Packages imported from ESM still reach their own files through require().
+ */
+function whenRequireIsFirstUsed(hook: () => void): void {
+  const proto = (Module as unknown as { prototype: { require: (id: string) => unknown } }).prototype;
+  const original = proto.require;
+  let done = false;
+  proto.require = function require(this: unknown, id: string): unknown {
+    if (done) return original.call(this, id); // only when someone wrapped us meanwhile
+    done = true;
+    const restorable: boolean = proto.require === require;
+    if (restorable) proto.require = original;
+    hook();
+    return restorable ? proto.require.call(this, id) : original.call(this, id);
+  };
+}
+
+function hookRequire(packages: string[]): void {
+  const { Hook } = requireBuiltin('require-in-the-middle') as typeof import('require-in-the-middle');
+  new Hook(packages, { internals: true }, (exports, name, basedir) => {
+    const found = packageFiles.get(name.split(sep).join('/'));
+    const state = found && installed.get(found.definition);
+    if (!found || !state || !basedir) return exports;
+    const { file } = found;
+    if (!knownVersion(file, packageOf(file.file), basedir)) return exports;
+    try {
+      const patched = (file.patch(exports) ?? exports) as typeof exports;
+      state.packageExports.push({ file, exports });
+      return patched;
+    } catch (error) {
+      warnOnce(`cannot instrument ${file.file}: ${(error as Error).message}; it is not tracked`);
+      return exports;
+    }
+  });
+}
+
+function packageOf(file: string): string {
+  const parts = file.split('/');
+  return file.startsWith('@') ? parts.slice(0, 2).join('/') : parts[0];
+}
+
+function knownVersion(file: PatchedFile, pkg: string, basedir: string): boolean {
+  if (!file.versions) return true;
+  let version = 'unknown';
+  try {
+    version = String(JSON.parse(readFileSync(join(basedir, 'package.json'), 'utf8')).version);
+  } catch {
+    // fall through: unknown version
+  }
+  if (satisfies(version, file.versions)) return true;
+  warnOnce(`${pkg} ${version} is not a version leaktrack knows (supported: ${file.versions}); ${pkg} is not tracked`);
+  return false;
+}

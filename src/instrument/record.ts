@@ -1,0 +1,81 @@
+// The one record step every module definition goes through for "a resource
+// was opened": apply the ownership rule, capture the stack, create the tag
+// (the tracker hands it to the current scope). It never throws into the
+// program: the user's call has already returned (or is about to) exactly
+// what it would have bare. A failure of leaktrack's own code says so once
+// and stops tracking that kind.
+import { processWide } from '../core/process-wide';
+import { captureStack, type CapturedStack } from '../core/stack';
+import type { ResourceKind, Tag } from '../core/tag';
+import { processTracker } from '../core/tracker';
+import { warnOnce } from '../core/warn';
+import { isNested } from './ownership';
+
+/** Kinds not recorded: their module was uninstalled, or tracking them failed (for good). */
+const off = processWide('kindsOff', () => new Map<string, 'uninstalled' | 'failed'>());
+
+export function setKindTracked(kind: ResourceKind, tracked: boolean): void {
+  if (off.get(kind.name) === 'failed') return;
+  if (tracked) off.delete(kind.name);
+  else off.set(kind.name, 'uninstalled');
+}
+
+/**
+ * A resource was opened by the call whose wrapper is `above`: tag it with
+ * the stack below that wrapper. `resource` is watched weakly through
+ * `kind.isOpen`; undefined (an fd number) is closed explicitly.
+ */
+export function record(kind: ResourceKind, resource: object | undefined, above: Function, detail?: unknown): Tag | undefined {
+  if (off.has(kind.name) || isNested()) return undefined;
+  try {
+    return processTracker.trackCaptured(kind, resource, captureStack(above), detail);
+  } catch (error) {
+    return failed(kind, error);
+  }
+}
+
+/**
+ * For an open whose resource comes later (after an await, in a callback):
+ * the stack now, the tag with `recordOpened` when the resource exists.
+ * Undefined when it is not to be tracked.
+ */
+export function openingStack(kind: ResourceKind, above: Function): CapturedStack | undefined {
+  if (off.has(kind.name) || isNested()) return undefined;
+  try {
+    return captureStack(above);
+  } catch (error) {
+    return failed(kind, error);
+  }
+}
+
+export function recordOpened(kind: ResourceKind, resource: object | undefined, stack: CapturedStack | undefined, detail?: unknown): Tag | undefined {
+  if (stack === undefined || off.has(kind.name)) return undefined;
+  try {
+    return processTracker.trackCaptured(kind, resource, stack, detail);
+  } catch (error) {
+    return failed(kind, error);
+  }
+}
+
+/** Closing-side bookkeeping (forget an fd, end a checkout), under the same boundary. */
+export function safely(kind: ResourceKind, bookkeeping: () => void): void {
+  try {
+    bookkeeping();
+  } catch (error) {
+    failed(kind, error);
+  }
+}
+
+function failed(kind: ResourceKind, error: unknown): undefined {
+  off.set(kind.name, 'failed');
+  warnOnce(`internal error (${describeError(error)}); ${kind.name} is not tracked`);
+  return undefined;
+}
+
+function describeError(error: unknown): string {
+  try {
+    return error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+  } catch {
+    return 'unknown error';
+  }
+}
