@@ -16,6 +16,7 @@ const url = `http://127.0.0.1:${server.address().port}/`;
 const handle = await open(self);
 const fd = fs.openSync(self);
 const stream = fs.createReadStream(self);
+const log = fs.createWriteStream('/dev/null');
 const socket = net.connect(server.address().port, '127.0.0.1');
 const [response] = await once(http.get(url), 'response');
 const agent = new http.Agent({ keepAlive: true });

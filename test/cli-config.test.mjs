@@ -126,7 +126,7 @@ test('an invalid config: one line naming the bad field, the program runs on untr
   writeFileSync(config, JSON.stringify({ ignore: [{ kind: 'net.Server' }, { file: 42 }] }));
   const bad = await run(THREE, { env: { LEAKTRACK_CONFIG: config } });
   assert.equal(bad.code, 0);
-  assert.equal(bad.stdout, 'undefined\n', 'nothing patched');
+  assert.equal(bad.stdout, 'not patched\n');
   assert.equal(bad.stderr, `leaktrack: ${config}: "ignore[1]".file must be a string; leaktrack is off for this run\n`);
   assert.equal(bad.report, undefined);
 
@@ -136,7 +136,7 @@ test('an invalid config: one line naming the bad field, the program runs on untr
   assert.match((await run(THREE, { env: { LEAKTRACK_CONFIG: config } })).stderr, /unknown field "ignores" \(known: kinds, ignore\)/);
 
   const off = await run(THREE, { env: { LEAKTRACK: '0' } });
-  assert.equal(off.stdout, 'undefined\n');
+  assert.equal(off.stdout, 'not patched\n');
   assert.equal(off.stderr, '');
   assert.equal(off.report, undefined);
 });
@@ -154,4 +154,37 @@ test('census: a service leaking a file per request is reported as growing while 
   assert.equal(clean.stdout, 'served\n');
   assert.doesNotMatch(clean.stderr, /growing/);
   assert.equal((await run('census-server.mjs', { env: { LEAKTRACK_INTERVAL: 'soon', RUN_MS: '50' } })).stderr.split('\n')[0], 'leaktrack: LEAKTRACK_INTERVAL="soon" is not a duration of at least 10ms (like 60s or 5m); it is ignored');
+});
+
+test('kind names are checked against the kinds leaktrack has: a typo is one line with the likely name, and tracking is off', async (t) => {
+  const dir = tempDir(t);
+  const config = join(dir, 'leaktrack.config.json');
+  writeFileSync(config, JSON.stringify({ kinds: ['fs.FileHandel'] }));
+  const typo = await run(THREE, { env: { LEAKTRACK_CONFIG: config } });
+  assert.equal(typo.code, 0);
+  assert.equal(typo.stdout, 'not patched\n');
+  assert.equal(typo.stderr, `leaktrack: ${config}: "kinds[0]": unknown kind "fs.FileHandel" (did you mean "fs.FileHandle"?); leaktrack is off for this run\n`);
+
+  writeFileSync(config, JSON.stringify({ ignore: [{ kind: 'pg.pool' }] }));
+  assert.match((await run(THREE, { env: { LEAKTRACK_CONFIG: config } })).stderr, /"ignore\[0\]"\.kind: unknown kind "pg\.pool" \(did you mean "pg\.Pool"\?\)/);
+  const env = await run(THREE, { env: { LEAKTRACK_KINDS: 'fs.*,net.server' } });
+  assert.equal(env.stderr, 'leaktrack: LEAKTRACK_KINDS: unknown kind "net.server" (did you mean "net.Server"?); leaktrack is off for this run\n');
+
+  // The program's own tags' kinds (another family) are taken as written.
+  writeFileSync(config, JSON.stringify({ kinds: ['app.Lock', 'net.*'], ignore: [{ kind: 'jobs.*' }] }));
+  assert.deepEqual(reported(await run(THREE, { env: { LEAKTRACK_CONFIG: config } })), ['net.Server leaks-three.cjs:8']);
+});
+
+test('asked to fail on leaks with a config that cannot be trusted: the run fails, with the reason', async (t) => {
+  const dir = tempDir(t);
+  const config = join(dir, 'bad.json');
+  writeFileSync(config, JSON.stringify({ ignore: [{ kind: 'net.Server', files: 'x' }] }));
+  const failed = await run(THREE, { env: { LEAKTRACK_CONFIG: config, LEAKTRACK_FAIL: '1' } });
+  assert.equal(failed.code, 1);
+  assert.equal(failed.stdout, 'not patched\n');
+  assert.deepEqual(failed.stderr.trim().split('\n'), [
+    `leaktrack: ${config}: "ignore[0]".files is not a rule field (kind, file, description); leaktrack is off for this run`,
+    `leaktrack: failing this run (LEAKTRACK_FAIL is set): ${config}: "ignore[0]".files is not a rule field (kind, file, description)`,
+  ]);
+  assert.equal((await run(THREE, { env: { LEAKTRACK_CONFIG: config } })).code, 0, 'without LEAKTRACK_FAIL the program runs on');
 });

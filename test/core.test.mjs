@@ -165,3 +165,42 @@ test('wrapMethod keeps name and length, refuses to patch twice, and unwrapMethod
   assert.equal(Object.hasOwn(Child.prototype, 'open'), false);
   assert.equal(Child.prototype.open, Base.prototype.open);
 });
+
+test('the full sweep drops tags whose resources closed on their own behind the young queue', () => {
+  const tracker = new Tracker();
+  const kind = { name: 'test.Thing', isOpen: (thing) => !thing.closed };
+  // Open long enough to leave the young queue, then closed without a word to leaktrack.
+  const things = Array.from({ length: 1100 }, () => ({ closed: false }));
+  for (const thing of things) tracker.track(kind, thing);
+  for (const thing of things) thing.closed = true;
+  // The sweep runs when the set doubles: more resources, these ones staying open.
+  const alive = Array.from({ length: 1100 }, () => ({ closed: false }));
+  for (const thing of alive) tracker.track(kind, thing);
+  assert.ok(tracker.size <= 1200, `${tracker.size} tags held for ${alive.length} open resources`);
+  assert.equal(tracker.open().length, alive.length);
+});
+
+test('ignore rules: a file glob matches the path relative to the cwd, or the absolute path', () => {
+  const { makeLeakFilter } = require('../dist/report/filter.js');
+  const leak = (file) => ({ kind: 'fs.fd', openedAt: { file, line: 1, column: 1, function: 'f' }, stack: [], description: '' });
+  const keep = makeLeakFilter({ ignore: [{ file: 'test/**' }, { file: '/opt/vendor/**' }] }, '/work/app');
+  assert.equal(keep(leak('/work/app/test/a.js')), false, 'relative to the cwd');
+  assert.equal(keep(leak('/opt/vendor/lib/b.js')), false, 'absolute, outside the cwd');
+  assert.equal(keep(leak('/work/app/src/c.js')), true);
+});
+
+test('the test helpers wait the grace period for what is still closing, and fail on what stays open', async () => {
+  const { checkTestEnd, markTestStart } = require('../dist/testing/guard.js');
+  const { processTracker } = require('../dist/core/tracker.js');
+  const kind = { name: 'test.Closing', isOpen: (thing) => !thing.closed };
+  const closing = { closed: false };
+  const mark = markTestStart();
+  processTracker.track(kind, closing);
+  setTimeout(() => (closing.closed = true), 30); // closes a little after the test ended
+  await checkTestEnd(mark, 'closes late'); // the default grace period (100 ms)
+  const stuck = { closed: false };
+  const next = markTestStart();
+  processTracker.track(kind, stuck);
+  await assert.rejects(checkTestEnd(next, 'leaks', { graceMs: 20 }), /test "leaks" left 1 resource open/);
+  stuck.closed = true;
+});

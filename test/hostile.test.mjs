@@ -122,3 +122,17 @@ test('50 child processes under NODE_OPTIONS, LEAKTRACK_REPORT with %p: 50 report
   assert.equal(new Set(reports.map((report) => report.pid)).size, 51);
   assert.equal(children.filter((report) => report.leaks.length === 1 && report.leaks[0].kind === 'fs.fd').length, 50);
 });
+
+test('a frozen Error (stackTraceLimit read-only): the program runs as bare, and its leak is still found at its line', async () => {
+  const { hooked } = await sameAsBare(hostile('frozen-error.cjs'));
+  assert.equal(hooked.stdout, 'number\nECONNREFUSED\n');
+  assert.deepEqual(lines(hooked.stderr), []);
+  assertLeaksAsDeclared(hooked);
+});
+
+test('leaktrack failing on the open path: the call returns as bare, one line names the kind no longer tracked', async () => {
+  const { hooked } = await sameAsBare(hostile('capture-fails.cjs'));
+  assert.equal(hooked.stdout, 'number\n');
+  assert.deepEqual(lines(hooked.stderr), ['leaktrack: internal error (TypeError: capture is broken); fs.fd is not tracked']);
+  assert.deepEqual(hooked.report.leaks, []);
+});

@@ -68,3 +68,9 @@ test('https (TLS): an unconsumed response, a custom https.Agent, an HTTPS server
   assert.match(result.report.leaks.find((leak) => leak.kind === 'net.Server').description, /^HTTPS server listening on 127\.0\.0\.1:\d+$/);
   assert.match(result.report.leaks.find((leak) => leak.kind === 'http.Agent').description, /^custom https\.Agent/);
 });
+
+test('what an outer resource opens later from its own code (fetch sockets, queued agent sockets, a stream\'s fd) is never reported on its own', async () => {
+  const result = await run('opened-later.mjs');
+  assert.equal(result.code, 0, result.stderr);
+  assertLeaksAsDeclared(result);
+});

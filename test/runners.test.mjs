@@ -6,14 +6,16 @@ import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { basename, join } from 'node:path';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { declaredLeaks, linkPackageIntoNodeModules, ROOT, FIXTURES } from './helpers.mjs';
 
 const RUNNERS = join(FIXTURES, 'runners');
 
 before(linkPackageIntoNodeModules);
 
-function runNode(args, cwd = RUNNERS) {
-  const env = { ...process.env, NODE_OPTIONS: '', LEAKTRACK_REPORT: '', NO_COLOR: '1', FORCE_COLOR: '0' };
+function runNode(args, cwd = RUNNERS, extraEnv = {}) {
+  const env = { ...process.env, NODE_OPTIONS: '', LEAKTRACK_REPORT: '', NO_COLOR: '1', FORCE_COLOR: '0', ...extraEnv };
   delete env.NODE_TEST_CONTEXT; // set by the node:test running this file: the child would think it is one of ours
   return new Promise((resolve) => {
     execFile(process.execPath, args, { cwd, env, timeout: 120_000 }, (error, stdout, stderr) =>
@@ -77,4 +79,26 @@ test('Jest with setupFilesAfterEnv: [\'leaktrack/jest\'], two test files in one 
   assert.match(tests['leaky test'].failureMessages.join('\n'), expectedSite('jest.test.js'));
   assert.match(tests['leaky test in a second file'].failureMessages.join('\n'), expectedSite('jest-second.test.js'));
   assert.equal(report.numFailedTests, 2);
+});
+
+test('the config applies under every helper: an ignore rule for fs.FileHandle lets the FileHandle tests pass', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'leaktrack-runner-config-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const config = join(dir, 'leaktrack.config.json');
+  writeFileSync(config, JSON.stringify({ ignore: [{ kind: 'fs.FileHandle' }] }));
+  const env = { LEAKTRACK_CONFIG: config };
+  const bin = (name, ...path) => join(ROOT, 'node_modules', name, ...path);
+  const [nodeTest, mocha, vitest, jest] = await Promise.all([
+    runNode(['--test', '--test-reporter=tap', '--import', 'leaktrack/node-test', 'node-test.test.mjs'], RUNNERS, env),
+    runNode([bin('mocha', 'bin', 'mocha.js'), '--require', 'leaktrack/mocha', '--reporter', 'json', 'mocha.spec.mjs'], RUNNERS, env),
+    runNode([bin('vitest', 'vitest.mjs'), 'run', '--config', 'vitest.config.mjs', '--reporter=json'], RUNNERS, env),
+    runNode([bin('jest', 'bin', 'jest.js'), '--config', 'jest.config.js', '--rootDir', '.', '--json', '--runInBand'], RUNNERS, env),
+  ]);
+  assert.match(nodeTest.stdout, /^# fail 0$/m, nodeTest.stdout);
+  assert.equal(nodeTest.code, 0);
+  assert.equal(JSON.parse(mocha.stdout).failures.length, 0);
+  assert.equal(JSON.parse(vitest.stdout.slice(vitest.stdout.indexOf('{'))).numFailedTests, 0);
+  const jestTests = byTitle(JSON.parse(jest.stdout).testResults.flatMap((file) => file.assertionResults));
+  assert.equal(jestTests['leaky test'].status, 'passed');
+  assert.equal(jestTests['leaky test in a second file'].status, 'failed', 'a net.Server is not ignored');
 });

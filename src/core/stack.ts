@@ -53,6 +53,15 @@ export function captureStack(above: Function): CapturedStack {
   return holder;
 }
 
+function setPrepareStackTrace(formatter: typeof Error.prepareStackTrace): boolean {
+  try {
+    Error.prepareStackTrace = formatter;
+  } catch {
+    return false;
+  }
+  return Error.prepareStackTrace === formatter;
+}
+
 function setStackTraceLimit(limit: number): boolean {
   try {
     Error.stackTraceLimit = limit;
@@ -68,15 +77,16 @@ const toCallSites = (_error: unknown, sites: NodeJS.CallSite[]) => sites;
 export function resolveStack(holder: CapturedStack): Frame[] {
   const programFormatter = Error.prepareStackTrace;
   let sites: unknown;
+  // Our own formatter for this one read only; the program's (tsx,
+  // source-map-support) is put back before anything else can run. A frozen
+  // Error keeps the program's: then its text is parsed.
+  const replaced = setPrepareStackTrace(toCallSites);
   try {
-    // Our own formatter for this one read only; the program's (tsx,
-    // source-map-support) is put back before anything else can run.
-    Error.prepareStackTrace = toCallSites;
     sites = holder.stack;
   } catch {
     sites = undefined;
   } finally {
-    Error.prepareStackTrace = programFormatter;
+    if (replaced) setPrepareStackTrace(programFormatter);
   }
   if (Array.isArray(sites)) {
     // A formatter the program installed (source-map-support, Vitest, Jest)

@@ -1,10 +1,9 @@
 // Global fetch (undici inside Node): a Response whose body is neither
 // consumed nor cancelled is a fetch.Response leak. The sockets undici opens
-// for it are owner code, never reported on their own.
+// for it, later and from its own code, have no user frame: never reported.
 import { inspect } from 'node:util';
 import type { ResourceKind } from '../core/tag';
 import type { ModuleDefinition } from './definition';
-import { addOwnerCode, removeOwnerCode } from './ownership';
 import { openingStack, recordOpened, safely } from './record';
 import { unwrapMethods, wrapMethod } from './wrap';
 
@@ -34,9 +33,6 @@ export const responseKind: ResourceKind<ReadableStream> = {
   },
 };
 
-/** The sockets undici opens for a fetch. */
-const UNDICI_CODE = 'node:internal/deps/undici/';
-
 export const fetchDefinition: ModuleDefinition = {
   name: 'fetch',
   kinds: [responseKind],
@@ -45,7 +41,6 @@ export const fetchDefinition: ModuleDefinition = {
       file: 'globalThis',
       patch(global: typeof globalThis) {
         if (typeof global.fetch !== 'function') return;
-        addOwnerCode(UNDICI_CODE);
         wrapMethod(global, 'fetch', (original) =>
           async function fetch(this: unknown, input: unknown, init?: { method?: string }) {
             const stack = openingStack(responseKind, fetch);
@@ -62,10 +57,7 @@ export const fetchDefinition: ModuleDefinition = {
           },
         );
       },
-      unpatch(global: typeof globalThis) {
-        unwrapMethods(global, ['fetch']);
-        removeOwnerCode(UNDICI_CODE);
-      },
+      unpatch: (global: typeof globalThis) => unwrapMethods(global, ['fetch']),
     },
   ],
 };

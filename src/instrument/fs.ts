@@ -8,7 +8,6 @@ import { fileURLToPath } from 'node:url';
 import type { CapturedStack } from '../core/stack';
 import type { ResourceKind, Tag } from '../core/tag';
 import type { ModuleDefinition } from './definition';
-import { addOwnerCode, removeOwnerCode } from './ownership';
 import { openingStack, record, recordOpened, safely } from './record';
 import { unwrapMethods, wrapMethod } from './wrap';
 
@@ -114,9 +113,6 @@ function patchFdFunctions(fs: typeof fsModule): void {
   );
 }
 
-/** A stream opens its file with fs.open on the next tick: that fd is the stream's. */
-const STREAM_CODE = 'node:internal/fs/streams';
-
 function patchStreams(fs: typeof fsModule): void {
   const patch = (name: 'createReadStream' | 'createWriteStream', kind: ResourceKind) =>
     wrapMethod(fs, name, (original) =>
@@ -163,12 +159,10 @@ export const fsDefinition: ModuleDefinition = {
         patchFsPromises(fs.promises);
         patchFdFunctions(fs);
         patchStreams(fs);
-        addOwnerCode(STREAM_CODE);
       },
       unpatch(fs: typeof fsModule) {
         unwrapMethods(fs.promises, ['open']);
         unwrapMethods(fs, FD_FUNCTIONS);
-        removeOwnerCode(STREAM_CODE);
         fdTags.clear();
       },
     },

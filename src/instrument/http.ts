@@ -3,13 +3,13 @@
 // keep-alive sockets. Servers are net.Server (see net.ts).
 //
 // A request's socket is opened inside the request (openedInside) or, for a
-// queued request, later by the agent's code (owner code, ownership.ts):
-// never a net.Socket of its own. Idle sockets parked in http.globalAgent are nobody's
+// queued request, later by the agent's own code (no user frame): never a
+// net.Socket of its own. Idle sockets parked in http.globalAgent are nobody's
 // leak: the program did not create that agent.
 import type * as http from 'node:http';
 import type { ResourceKind } from '../core/tag';
 import type { ModuleDefinition } from './definition';
-import { addOwnerCode, openedInside, removeOwnerCode } from './ownership';
+import { openedInside } from './ownership';
 import { openingStack, record, recordOpened } from './record';
 import { unwrapMethods, wrapConstructor, wrapMethod } from './wrap';
 
@@ -77,8 +77,6 @@ function unpatchModule(httpModule: typeof http): void {
   unwrapMethods(httpModule, ['request', 'get', 'Agent']);
 }
 
-/** Sockets an agent opens later, for queued requests. */
-const AGENT_CODE = ['node:_http_agent', 'node:_http_client'];
 const httpGlobalAgent = () => (require('node:http') as typeof http).globalAgent;
 const httpsGlobalAgent = () => (require('node:https') as typeof http).globalAgent;
 
@@ -88,14 +86,8 @@ export const httpDefinition: ModuleDefinition = {
   files: [
     {
       file: 'node:http',
-      patch(httpModule: typeof http) {
-        for (const code of AGENT_CODE) addOwnerCode(code);
-        patchModule(httpModule, httpGlobalAgent);
-      },
-      unpatch(httpModule: typeof http) {
-        for (const code of AGENT_CODE) removeOwnerCode(code);
-        unpatchModule(httpModule);
-      },
+      patch: (httpModule: typeof http) => patchModule(httpModule, httpGlobalAgent),
+      unpatch: unpatchModule,
     },
     {
       file: 'node:https',

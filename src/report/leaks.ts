@@ -4,7 +4,6 @@ import { isUserFrame, resolveStack, type Frame } from '../core/stack';
 import type { Tag } from '../core/tag';
 import { processWide } from '../core/process-wide';
 import { processTracker, type Tracker } from '../core/tracker';
-import { openedByOwner } from '../instrument/ownership';
 import type { LeakFilter } from './filter';
 
 export interface Leak {
@@ -23,13 +22,9 @@ export interface LeakReport {
   leaks: Leak[];
 }
 
-/**
- * A tag as a leak; undefined when no user code opened it, or when an outer
- * tracked resource's code did (the socket behind a fetch).
- */
+/** A tag as a leak; undefined when no user code opened it. */
 export function leakOf(tag: Tag): Leak | undefined {
   const frames = resolveStack(tag.stackHolder);
-  if (openedByOwner(frames)) return undefined;
   const stack = frames.filter(isUserFrame);
   if (stack.length === 0) return undefined;
   return { kind: tag.kind, openedAt: stack[0], stack, description: tag.description };

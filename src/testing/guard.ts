@@ -39,7 +39,9 @@ export async function checkTestEnd(mark: number, testName: string, options?: Gua
   const deadline = Date.now() + (options?.graceMs ?? processConfig().graceMs);
   let leaks = leaksSince(mark);
   while (leaks.length > 0 && Date.now() < deadline) {
-    await sleep(Math.min(10, Math.max(1, deadline - Date.now())), undefined, { ref: false });
+    // Ref'd: the wait is short and bounded, and an unref'd one lets node:test end the
+    // file first ("Promise resolution is still pending") when nothing else is pending.
+    await sleep(Math.min(10, Math.max(1, deadline - Date.now())));
     leaks = leaksSince(mark);
   }
   if (leaks.length > 0) throw new LeakError(leaks, `test "${testName}"`);
