@@ -1,4 +1,4 @@
-// Scopes: the Node counterpart of the seed's tracker carried by context.
+// Scopes: the Go technique's tracker carried by context, in Node.
 // Everything opened while a scope is current (across awaits, timers and
 // callbacks, through AsyncLocalStorage) belongs to it and to its parents.
 import { currentCollector, runWithCollector, type TagCollector } from './core/context';

@@ -1,4 +1,4 @@
-// The context-carried part of the seed's design: a collector (a scope) rides
+// The context-carried part of the design: a collector (a scope) rides
 // on AsyncLocalStorage across awaits, timers and callbacks, and every tag
 // created while it is current is handed to it. The storage is only created
 // when the first scope runs: programs that never use scopes pay one

@@ -2,9 +2,9 @@
 // must be cheap) records V8's structured call sites without formatting them;
 // resolving (only when a report is made) turns them into file/line/column,
 // applies source maps and finds the first frame in the user's own code.
-// (Measured: copying each site's fields at open costs ~3 µs more per open
-// than this; what the lazy stack keeps alive is released by the tracker's
-// young sweep.)
+// (Copying each site's fields at open costs more per open than the capture
+// itself; what the lazy stack keeps alive is released by the tracker's young
+// sweep.)
 import { dirname, isAbsolute, join, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { readFileSync } from 'node:fs';
@@ -14,8 +14,8 @@ import { findSourceMap, SourceMap } from 'node:module';
 
 /**
  * How many frames an opening stack keeps: enough to get past a few library
- * frames to the user's. Capture cost grows with depth (measured: ~5 µs at 10-12
- * frames, ~9.5 µs at 24, inside async code).
+ * frames to the user's. Capture cost grows with depth (bench/capture-floor.mjs
+ * measures it).
  */
 export const STACK_DEPTH = 12;
 

@@ -81,7 +81,7 @@ export class Tracker {
 
   /**
    * Stop tracking. Returns an Error listing what is still open, or undefined
-   * when everything was closed (the seed's `tracker.Close()`).
+   * when everything was closed (Go's `tracker.Close()`).
    */
   close(): Error | undefined {
     this.#closed = true;

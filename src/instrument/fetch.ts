@@ -12,7 +12,7 @@ import { unwrapMethods, wrapMethod } from './wrap';
  * Response object itself may be collected while undici still holds the
  * body). Its state ('readable', 'closed', 'errored') is Node's internal
  * `kState` record, found by the symbol's name: inspect() shows the same but
- * costs ~7 µs, and the tracker asks on the next open. inspect() stays the
+ * costs far more, and the tracker asks on the next open. inspect() stays the
  * fallback for a Node that names it differently.
  */
 let kState: symbol | undefined | null = null;
