@@ -39,6 +39,8 @@ export interface Config {
   ignore: IgnoreRule[];
   /** LEAKTRACK_GRACE_MS: how long the test helpers wait for a test's resources still closing. */
   graceMs: number;
+  /** `redact` / LEAKTRACK_REDACT=0: keep secrets out of descriptions (on by default). */
+  redact: boolean;
 }
 
 /** How long a test may take to finish closing after it ended (a socket's close a tick later). */
@@ -70,6 +72,7 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
       ...file.ignore,
     ],
     graceMs: readGrace(env.LEAKTRACK_GRACE_MS),
+    redact: readSwitch('LEAKTRACK_REDACT', env.LEAKTRACK_REDACT, file.redact ?? true),
   };
   for (const rule of config.ignore) if (rule.description !== undefined && !validRegExp(rule.description)) {
     warnOnce(`ignore pattern ${JSON.stringify(rule.description)} is not a regular expression; it is skipped`);
@@ -140,6 +143,7 @@ interface FileConfig {
   invalid?: string;
   kinds?: string[];
   ignore: IgnoreRule[];
+  redact?: boolean;
 }
 
 function readConfigFile(env: NodeJS.ProcessEnv, cwd: string): FileConfig {
@@ -147,8 +151,8 @@ function readConfigFile(env: NodeJS.ProcessEnv, cwd: string): FileConfig {
   if (!found) return { ignore: [] };
   const problem = checkConfig(found.value);
   if (problem) return { invalid: offForThisRun(`${found.where}: ${problem}`), ignore: [] };
-  const value = found.value as { kinds?: string[]; ignore?: IgnoreRule[] };
-  return { kinds: value.kinds, ignore: value.ignore?.map((rule) => ({ ...rule })) ?? [] };
+  const value = found.value as { kinds?: string[]; ignore?: IgnoreRule[]; redact?: boolean };
+  return { kinds: value.kinds, ignore: value.ignore?.map((rule) => ({ ...rule })) ?? [], redact: value.redact };
 }
 
 function offForThisRun(problem: string): string {
@@ -193,12 +197,15 @@ function findConfig(env: NodeJS.ProcessEnv, cwd: string): { where: string; value
   return undefined;
 }
 
+const FIELDS = ['kinds', 'ignore', 'redact'];
+
 /** The first problem with a config value, naming the field; undefined when valid. */
 export function checkConfig(value: unknown): string | undefined {
   if (typeof value === 'symbol') return value.description === 'missing' ? 'cannot be read' : (value.description ?? 'invalid');
   if (typeof value !== 'object' || value === null || Array.isArray(value)) return 'must be a JSON object';
   const config = value as Record<string, unknown>;
-  for (const key of Object.keys(config)) if (key !== 'kinds' && key !== 'ignore') return `unknown field "${key}" (known: kinds, ignore)`;
+  for (const key of Object.keys(config)) if (!FIELDS.includes(key)) return `unknown field "${key}" (known: ${FIELDS.join(', ')})`;
+  if (config.redact !== undefined && typeof config.redact !== 'boolean') return '"redact" must be true or false';
   if (config.kinds !== undefined && (!Array.isArray(config.kinds) || config.kinds.some((kind) => typeof kind !== 'string'))) {
     return '"kinds" must be an array of kind names like "net.Socket" or "fs.*"';
   }

@@ -12,7 +12,7 @@ import { install } from './instrument/install';
 import { failAtExit, reportAtExit } from './report/at-exit';
 import { startCensus } from './report/census';
 import { makeLeakFilter } from './report/filter';
-import { setLeakFilter } from './report/leaks';
+import { setReportSettings } from './report/leaks';
 
 /** `hook`: `--import leaktrack/register`; `test-helper`: leaktrack/node-test, /jest, /vitest, /mocha. */
 export type StartedBy = 'hook' | 'test-helper';
@@ -29,7 +29,7 @@ export function start(by: StartedBy): Config | undefined {
   }
   // Worker threads load the hook too; the main thread alone reports (one report per process).
   if (by === 'hook' && !isMainThread) return undefined;
-  setLeakFilter(makeLeakFilter(config));
+  setReportSettings({ filter: makeLeakFilter(config), redact: config.redact });
   if (by === 'hook' && !started.hook) {
     started.hook = true;
     reportAtExit(config);

@@ -7,7 +7,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { run, declaredLeaks, FIXTURES, ROOT } from './helpers.mjs';
+import { run, declaredLeaks, assertLeaksAsDeclared, FIXTURES, ROOT } from './helpers.mjs';
 
 const require = createRequire(import.meta.url);
 const CLI = join(ROOT, 'dist', 'cli', 'main.js');
@@ -133,7 +133,7 @@ test('an invalid config: one line naming the bad field, the program runs on untr
   writeFileSync(config, '{ "kinds": [');
   assert.match((await run(THREE, { env: { LEAKTRACK_CONFIG: config } })).stderr, /^leaktrack: .*bad\.json: not JSON: .*; leaktrack is off for this run\n$/);
   writeFileSync(config, JSON.stringify({ kinds: ['net.Socket'], ignores: [] }));
-  assert.match((await run(THREE, { env: { LEAKTRACK_CONFIG: config } })).stderr, /unknown field "ignores" \(known: kinds, ignore\)/);
+  assert.match((await run(THREE, { env: { LEAKTRACK_CONFIG: config } })).stderr, /unknown field "ignores" \(known: kinds, ignore, redact\)/);
 
   const off = await run(THREE, { env: { LEAKTRACK: '0' } });
   assert.equal(off.stdout, 'not patched\n');
@@ -187,4 +187,55 @@ test('asked to fail on leaks with a config that cannot be trusted: the run fails
     `leaktrack: failing this run (LEAKTRACK_FAIL is set): ${config}: "ignore[0]".files is not a rule field (kind, file, description)`,
   ]);
   assert.equal((await run(THREE, { env: { LEAKTRACK_CONFIG: config } })).code, 0, 'without LEAKTRACK_FAIL the program runs on');
+});
+
+test('no secret the program passed reaches any output: stderr, the JSON report, the merged JSON, GitHub annotations, SARIF', async (t) => {
+  const dir = tempDir(t);
+  const fixture = join(FIXTURES, 'secrets.mjs');
+  const hooked = await run(fixture);
+  assertLeaksAsDeclared(hooked);
+  const merged = join(dir, 'merged.json');
+  const sarif = join(dir, 'out.sarif');
+  const command = await leaktrack(['--json', merged, '--format', 'sarif', '--output', sarif, '--', process.execPath, fixture]);
+  const github = await leaktrack(['--format', 'github', '--', process.execPath, fixture]);
+  const outputs = {
+    'hook stderr': hooked.stderr,
+    'hook JSON': JSON.stringify(hooked.report),
+    'command stderr': command.stderr,
+    'command stdout': command.stdout,
+    'merged JSON': readFileSync(merged, 'utf8'),
+    SARIF: readFileSync(sarif, 'utf8'),
+    'GitHub annotations': github.stdout,
+  };
+  for (const [where, text] of Object.entries(outputs)) assert.doesNotMatch(text, /SECRET_/, where);
+  // (and each output does carry the leaks)
+  assert.equal(JSON.parse(outputs['merged JSON']).leaks.length, 5);
+  assert.equal(JSON.parse(outputs.SARIF).runs[0].results.length, 5);
+  assert.equal(outputs['GitHub annotations'].match(/^::error /gm)?.length, 5);
+  // The command lines of the processes, in the merged JSON.
+  const argsJson = join(dir, 'args.json');
+  await leaktrack(['--json', argsJson, '--', process.execPath, '-e', '0', '--', '--password=SECRET_A', '--token', 'SECRET_B', 'plain']);
+  const [{ argv }] = JSON.parse(readFileSync(argsJson, 'utf8')).processes;
+  assert.deepEqual(argv.slice(-4), ['--password=…', '--token', '…', 'plain']);
+  // Still recognisable: host, path and the names of what was removed.
+  const descriptions = hooked.report.leaks.map((leak) => leak.description).join('\n');
+  assert.match(descriptions, /GET http:\/\/127\.0\.0\.1:\d+\/v1\/items\?api_key=…&page=… \(response 200/);
+  assert.match(descriptions, /GET http:\/\/127\.0\.0\.1:\d+\/x\?token=… \(response 200 not consumed\)/);
+  assert.match(descriptions, /child process \d+: .*node -e .* -- --password=… --token …/);
+  assert.match(descriptions, /worker thread \d+ running code given with eval: true/);
+  assert.match(outputs['GitHub annotations'], /api_key=…/);
+
+  const debugging = await run(fixture, { env: { LEAKTRACK_REDACT: '0' } });
+  assert.match(debugging.stderr, /api_key=SECRET_FETCH/, 'LEAKTRACK_REDACT=0 shows them');
+});
+
+test('redaction rules: URLs, assignments and flags whose names look secret; what is not secret stays', () => {
+  const { redact } = require('../dist/report/redact.js');
+  assert.equal(redact('GET https://u:p@api.example/v1?key=abc&q=cats#top'), 'GET https://api.example/v1?key=…&q=…#top');
+  assert.equal(redact('pg.Client to postgres://app:hunter2@db:5432/orders'), 'pg.Client to postgres://db:5432/orders');
+  assert.equal(redact('node app.js --db-password=x --SESSION y -v PGPASSWORD=z AUTH_TOKEN=w'), 'node app.js --db-password=… --SESSION … -v PGPASSWORD=… AUTH_TOKEN=…');
+  assert.equal(redact('client_secret: abc'), 'client_secret: …');
+  assert.equal(redact('TCP socket to auth-service:8080'), 'TCP socket to auth-service:8080');
+  assert.equal(redact('file /srv/keys/id.pem (fd 3)'), 'file /srv/keys/id.pem (fd 3)');
+  assert.equal(redact('GET http://127.0.0.1:80/plain'), 'GET http://127.0.0.1:80/plain');
 });

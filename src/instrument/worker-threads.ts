@@ -10,8 +10,14 @@ import { unwrapMethods, wrapConstructor } from './wrap';
 export const workerKind: ResourceKind<workerThreads.Worker> = {
   name: 'worker_threads.Worker',
   isOpen: (worker) => worker.threadId !== -1,
-  describe: (worker, filename) => `worker thread ${worker ? worker.threadId : '?'} running ${shorten(String(filename))}`,
+  describe: (worker, source) => `worker thread ${worker ? worker.threadId : '?'} running ${shorten(String(source))}`,
 };
+
+/** The file a worker runs; eval'd code is never printed (it may hold anything). */
+function sourceOf(filename: unknown, options: unknown): string {
+  if ((options as { eval?: unknown } | undefined)?.eval === true) return 'code given with eval: true';
+  return filename instanceof URL ? filename.href : String(filename);
+}
 
 export const workerThreadsDefinition: ModuleDefinition = {
   name: 'worker_threads',
@@ -20,8 +26,8 @@ export const workerThreadsDefinition: ModuleDefinition = {
     {
       file: 'node:worker_threads',
       patch(module: typeof workerThreads) {
-        wrapConstructor(module, 'Worker', (worker: workerThreads.Worker, construct, [filename]) => {
-          record(workerKind, worker, construct, filename instanceof URL ? filename.href : filename);
+        wrapConstructor(module, 'Worker', (worker: workerThreads.Worker, construct, [filename, options]) => {
+          record(workerKind, worker, construct, sourceOf(filename, options));
         });
       },
       unpatch: (module: typeof workerThreads) => unwrapMethods(module, ['Worker']),

@@ -103,7 +103,12 @@ export function trackConstruction<C extends new (...args: any[]) => object>(
   const proxy: C = new Proxy(original, {
     construct(target, args, newTarget): object {
       const instance: object = Reflect.construct(target, args, newTarget === proxy ? target : newTarget);
-      onConstruct(instance as InstanceType<C>, this.construct as Function, args);
+      try {
+        onConstruct(instance as InstanceType<C>, this.construct as Function, args);
+      } catch (error) {
+        // The boundary: the program gets its instance whatever leaktrack's code did.
+        warnOnce(`internal error in tracking ${original.name || 'a class'} (${(error as Error)?.message ?? error}); it is not tracked`);
+      }
       return instance;
     },
     get(target, key, receiver) {

@@ -11,7 +11,7 @@
 //   the same signal: the process still dies of it.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { warnOnce, writeStderr } from '../core/warn';
-import { buildReport } from './leaks';
+import { argvForReport, buildReport } from './leaks';
 import { reportFile, startedFile } from './merge';
 import { formatText, stderrWantsColor } from './text';
 
@@ -111,7 +111,8 @@ export function writeExitReport(options: ExitReportOptions): void {
 function markStarted(dir: string): void {
   try {
     mkdirSync(dir, { recursive: true });
-    writeFileSync(startedFile(dir, process.pid), JSON.stringify({ pid: process.pid, ppid: process.ppid, argv: [process.argv[0], ...process.execArgv, ...process.argv.slice(1)] }) + '\n');
+    const argv = argvForReport([process.argv[0], ...process.execArgv, ...process.argv.slice(1)]);
+    writeFileSync(startedFile(dir, process.pid), JSON.stringify({ pid: process.pid, ppid: process.ppid, argv }) + '\n');
   } catch (error) {
     warnOnce(`cannot write to LEAKTRACK_REPORT_DIR ${dir}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
   }

@@ -5,6 +5,7 @@ import type { Tag } from '../core/tag';
 import { processWide } from '../core/process-wide';
 import { processTracker, type Tracker } from '../core/tracker';
 import type { LeakFilter } from './filter';
+import { redact, redactArgs } from './redact';
 
 export interface Leak {
   kind: string;
@@ -27,14 +28,25 @@ export function leakOf(tag: Tag): Leak | undefined {
   const frames = resolveStack(tag.stackHolder);
   const stack = frames.filter(isUserFrame);
   if (stack.length === 0) return undefined;
-  return { kind: tag.kind, openedAt: stack[0], stack, description: tag.description };
+  return { kind: tag.kind, openedAt: stack[0], stack, description: describeForReport(tag.description) };
 }
 
-const settings = processWide('reportSettings', () => ({ filter: undefined as LeakFilter | undefined }));
+const settings = processWide('reportSettings', () => ({ filter: undefined as LeakFilter | undefined, redact: true }));
 
-/** Set from the configuration: kinds to report, leaks to accept. */
-export function setLeakFilter(filter: LeakFilter | undefined): void {
-  settings.filter = filter;
+/** Set from the configuration: kinds to report, leaks to accept, secrets kept out (redact.ts). */
+export function setReportSettings(options: { filter: LeakFilter | undefined; redact: boolean }): void {
+  settings.filter = options.filter;
+  settings.redact = options.redact;
+}
+
+/** Every description passes here before any output. */
+export function describeForReport(text: string): string {
+  return settings.redact ? redact(text) : text;
+}
+
+/** A process's command line, as the report names it. */
+export function argvForReport(argv: readonly string[]): string[] {
+  return settings.redact ? redactArgs(argv) : [...argv];
 }
 
 export function findLeaks(tags: Iterable<Tag> = processTracker.open()): Leak[] {
