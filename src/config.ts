@@ -41,6 +41,12 @@ export interface Config {
   graceMs: number;
   /** `redact` / LEAKTRACK_REDACT=0: keep secrets out of descriptions (on by default). */
   redact: boolean;
+  /**
+   * `stderr` / LEAKTRACK_STDERR=0: the text report on stderr at exit. Off by
+   * itself under the `leaktrack` command (LEAKTRACK_REPORT_DIR): there the
+   * processes write only their JSON and the command prints the one summary.
+   */
+  stderr: boolean;
 }
 
 /** How long a test may take to finish closing after it ended (a socket's close a tick later). */
@@ -73,6 +79,7 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
     ],
     graceMs: readGrace(env.LEAKTRACK_GRACE_MS),
     redact: readSwitch('LEAKTRACK_REDACT', env.LEAKTRACK_REDACT, file.redact ?? true),
+    stderr: readSwitch('LEAKTRACK_STDERR', env.LEAKTRACK_STDERR, file.stderr ?? true) && !env.LEAKTRACK_REPORT_DIR,
   };
   for (const rule of config.ignore) if (rule.description !== undefined && !validRegExp(rule.description)) {
     warnOnce(`ignore pattern ${JSON.stringify(rule.description)} is not a regular expression; it is skipped`);
@@ -144,6 +151,7 @@ interface FileConfig {
   kinds?: string[];
   ignore: IgnoreRule[];
   redact?: boolean;
+  stderr?: boolean;
 }
 
 function readConfigFile(env: NodeJS.ProcessEnv, cwd: string): FileConfig {
@@ -151,8 +159,8 @@ function readConfigFile(env: NodeJS.ProcessEnv, cwd: string): FileConfig {
   if (!found) return { ignore: [] };
   const problem = checkConfig(found.value);
   if (problem) return { invalid: offForThisRun(`${found.where}: ${problem}`), ignore: [] };
-  const value = found.value as { kinds?: string[]; ignore?: IgnoreRule[]; redact?: boolean };
-  return { kinds: value.kinds, ignore: value.ignore?.map((rule) => ({ ...rule })) ?? [], redact: value.redact };
+  const value = found.value as { kinds?: string[]; ignore?: IgnoreRule[]; redact?: boolean; stderr?: boolean };
+  return { kinds: value.kinds, ignore: value.ignore?.map((rule) => ({ ...rule })) ?? [], redact: value.redact, stderr: value.stderr };
 }
 
 function offForThisRun(problem: string): string {
@@ -197,7 +205,7 @@ function findConfig(env: NodeJS.ProcessEnv, cwd: string): { where: string; value
   return undefined;
 }
 
-const FIELDS = ['kinds', 'ignore', 'redact'];
+const FIELDS = ['kinds', 'ignore', 'redact', 'stderr'];
 
 /** The first problem with a config value, naming the field; undefined when valid. */
 export function checkConfig(value: unknown): string | undefined {
@@ -205,7 +213,7 @@ export function checkConfig(value: unknown): string | undefined {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) return 'must be a JSON object';
   const config = value as Record<string, unknown>;
   for (const key of Object.keys(config)) if (!FIELDS.includes(key)) return `unknown field "${key}" (known: ${FIELDS.join(', ')})`;
-  if (config.redact !== undefined && typeof config.redact !== 'boolean') return '"redact" must be true or false';
+  for (const flag of ['redact', 'stderr']) if (config[flag] !== undefined && typeof config[flag] !== 'boolean') return `"${flag}" must be true or false`;
   if (config.kinds !== undefined && (!Array.isArray(config.kinds) || config.kinds.some((kind) => typeof kind !== 'string'))) {
     return '"kinds" must be an array of kind names like "net.Socket" or "fs.*"';
   }

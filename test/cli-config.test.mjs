@@ -133,7 +133,7 @@ test('an invalid config: one line naming the bad field, the program runs on untr
   writeFileSync(config, '{ "kinds": [');
   assert.match((await run(THREE, { env: { LEAKTRACK_CONFIG: config } })).stderr, /^leaktrack: .*bad\.json: not JSON: .*; leaktrack is off for this run\n$/);
   writeFileSync(config, JSON.stringify({ kinds: ['net.Socket'], ignores: [] }));
-  assert.match((await run(THREE, { env: { LEAKTRACK_CONFIG: config } })).stderr, /unknown field "ignores" \(known: kinds, ignore, redact\)/);
+  assert.match((await run(THREE, { env: { LEAKTRACK_CONFIG: config } })).stderr, /unknown field "ignores" \(known: kinds, ignore, redact, stderr\)/);
 
   const off = await run(THREE, { env: { LEAKTRACK: '0' } });
   assert.equal(off.stdout, 'not patched\n');
@@ -238,4 +238,13 @@ test('redaction rules: URLs, assignments and flags whose names look secret; what
   assert.equal(redact('TCP socket to auth-service:8080'), 'TCP socket to auth-service:8080');
   assert.equal(redact('file /srv/keys/id.pem (fd 3)'), 'file /srv/keys/id.pem (fd 3)');
   assert.equal(redact('GET http://127.0.0.1:80/plain'), 'GET http://127.0.0.1:80/plain');
+});
+
+test("under the command, a child's stderr is its own: the leaks go to the summary only; LEAKTRACK_STDERR=0 silences the bare hook", async () => {
+  const result = await leaktrack(['--', process.execPath, join(FIXTURES, 'cli', 'checks-child-stderr.mjs')]);
+  assert.equal(result.stdout, 'child exited 0, stderr ""\n');
+  assert.match(result.stderr, /^leaktrack: 2 of 2 processes reported; 2 leaks from 1 site/);
+  const quiet = await run(join(FIXTURES, 'cli', 'child-files.mjs'), { env: { LEAKTRACK_STDERR: '0' } });
+  assert.equal(quiet.stderr, '');
+  assert.equal(quiet.report.leaks.length, 2, 'the JSON report is still written');
 });

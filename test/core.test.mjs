@@ -97,7 +97,7 @@ function openSomething(tracker) {
 test('the opening stack names the caller of create(), with its line', () => {
   const tracker = new Tracker();
   const tag = openSomething(tracker);
-  const frames = resolveStack(tag.stackHolder);
+  const frames = tag.openingFrames();
   assert.equal(frames[0].file, HERE);
   assert.equal(frames[0].function, 'openSomething');
   assert.equal(frames[0].line, REPORTED_LINE);

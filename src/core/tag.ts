@@ -1,5 +1,5 @@
 import { processWide } from './process-wide';
-import type { CapturedStack } from './stack';
+import { resolveStack, type CapturedStack, type Frame } from './stack';
 import type { Tracker } from './tracker';
 
 /**
@@ -18,6 +18,12 @@ export interface ResourceKind<R extends object = any> {
    * new sockets): its tag is only dropped once the resource is collected.
    */
   readonly mayReopen?: boolean;
+  /**
+   * Collected by the GC before its tag was closed: a leak all the same (a
+   * FileHandle the program dropped, closed by garbage collection). Such a
+   * kind closes its tags explicitly when the program closes the resource.
+   */
+  readonly leakWhenCollected?: boolean;
   /** A short human description, built at report time. */
   describe?(resource: R | undefined, detail: unknown): string;
 }
@@ -32,7 +38,8 @@ export function latestTagSeq(): number {
 /** One open resource: its kind, where it was opened, and how to tell it closed. */
 export class Tag {
   /** @internal */ tracker: Tracker | null;
-  /** @internal */ readonly stackHolder: CapturedStack;
+  /** @internal V8's structured stack, until the tag settles. */ stackHolder: CapturedStack | undefined;
+  /** @internal the opening stack as plain positions, once settled. */ frames: Frame[] | undefined;
   /** @internal */ readonly spec: ResourceKind | undefined;
   /** @internal */ readonly ref: WeakRef<object> | undefined;
   /** @internal */ readonly detail: unknown;
@@ -52,6 +59,7 @@ export class Tag {
     this.tracker = tracker;
     this.kind = kind;
     this.stackHolder = stack;
+    this.frames = undefined;
     this.spec = spec;
     // Weak: leaktrack must never keep a resource (or the process) alive.
     this.ref = resource === undefined ? undefined : new WeakRef(resource);
@@ -59,11 +67,24 @@ export class Tag {
     this.seq = ++counter.last;
   }
 
+  /** @internal The frames of the opening stack, positions mapped to their sources. */
+  openingFrames(): Frame[] {
+    return this.frames ?? (this.stackHolder ? resolveStack(this.stackHolder) : []);
+  }
+
+  /** @internal Keep only plain positions: V8's stack references the frames' receivers and functions. */
+  settle(): void {
+    if (!this.stackHolder) return;
+    this.frames = resolveStack(this.stackHolder);
+    this.stackHolder = undefined;
+  }
+
   /** Mark the resource as properly closed. Closing twice is harmless. */
   close(): void {
     const tracker = this.tracker;
     if (tracker) {
       this.tracker = null;
+      this.stackHolder = undefined;
       tracker.remove(this);
     }
   }
@@ -73,7 +94,7 @@ export class Tag {
     if (!this.tracker) return false;
     if (!this.ref) return true;
     const resource = this.ref.deref();
-    if (resource === undefined) return false;
+    if (resource === undefined) return this.spec?.leakWhenCollected === true;
     try {
       return this.spec?.isOpen ? this.spec.isOpen(resource) : true;
     } catch {

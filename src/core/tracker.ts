@@ -1,3 +1,4 @@
+import { setTimeout as timersSetTimeout } from 'node:timers';
 import { captureStack, type CapturedStack } from './stack';
 import { currentCollector } from './context';
 import { processWide } from './process-wide';
@@ -9,20 +10,34 @@ const SWEEP_MIN = 1024;
  * New tags wait in a queue, oldest first; each open looks at the oldest few
  * and drops the ones already closed. Most resources (a request, a file read)
  * are closed before the next one opens, so their tags go at once. That
- * matters to the GC: V8's young-generation collector treats a WeakRef's
- * target as strongly held, so every tag still held would carry its closed
- * resource (a whole request and response) into the old heap. A tag still
- * open after this many newer ones stays for the full sweep.
+ * matters to the GC: up to Node 24, V8's young-generation collector treats a
+ * WeakRef's target as strongly held, so every tag still held would carry its
+ * closed resource (a whole request and response) into the old heap. A tag
+ * still open after this many newer ones leaves the queue early.
  */
 const YOUNG_LIMIT = 32;
 /** Tags looked at per open: enough to keep up when several close at once. */
 const YOUNG_CHECKS = 2;
+/**
+ * Shortly after an open, its tag settles: dropped if the resource closed,
+ * otherwise its stack is turned into plain positions. Until then the tag
+ * holds V8's structured stack, which references each frame's receiver and
+ * function: settling lets go of them, so nothing of the program stays alive
+ * because of a tag (not an object whose method opened the resource, not a
+ * FinalizationRegistry target). One shared unref'd timer, armed only while
+ * tags are waiting.
+ */
+const SETTLE_MS = 100;
 
 /** Keeps a Tag for every open resource; what is left open at the end is a leak. */
 export class Tracker {
   readonly #open = new Set<Tag>();
   #young: Array<Tag | undefined> = [];
   #youngHead = 0;
+  /** Still open when they left the young queue early: settled with the next timer. */
+  #maturing: Tag[] = [];
+  #settleTimer: NodeJS.Timeout | undefined;
+  #settling = false;
   #closed = false;
   #sweepAt = SWEEP_MIN;
 
@@ -105,6 +120,7 @@ export class Tracker {
     this.#open.add(tag);
     this.#young.push(tag);
     this.dropClosedYoung();
+    if (!this.#settling) this.armSettle();
     currentCollector()?.collect(tag);
     return tag;
   }
@@ -115,11 +131,35 @@ export class Tracker {
       const oldest = young[this.#youngHead]!;
       if (oldest.isFinished) this.#open.delete(oldest);
       else if (young.length - this.#youngHead <= YOUNG_LIMIT) break;
-      young[this.#youngHead++] = undefined; // open and old: left to the full sweep
+      else this.#maturing.push(oldest); // open and old: settled by the timer
+      young[this.#youngHead++] = undefined;
     }
     if (this.#youngHead >= YOUNG_LIMIT * 2) {
       this.#young = young.slice(this.#youngHead);
       this.#youngHead = 0;
+    }
+  }
+
+  private armSettle(): void {
+    this.#settling = true;
+    if (this.#settleTimer) this.#settleTimer.refresh();
+    else {
+      this.#settleTimer = timersSetTimeout(() => this.settle(), SETTLE_MS);
+      this.#settleTimer.unref();
+    }
+  }
+
+  /** Every tag opened since the last settle: dropped when closed, else its stack made plain. */
+  private settle(): void {
+    this.#settling = false;
+    const waiting = [...this.#maturing, ...this.#young.slice(this.#youngHead)];
+    this.#young = [];
+    this.#youngHead = 0;
+    this.#maturing = [];
+    for (const tag of waiting) {
+      if (!tag) continue;
+      if (tag.isFinished) this.#open.delete(tag);
+      else tag.settle();
     }
   }
 

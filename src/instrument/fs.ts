@@ -11,6 +11,9 @@ import type { ModuleDefinition } from './definition';
 import { openingStack, record, recordOpened, safely } from './record';
 import { unwrapMethods, wrapMethod } from './wrap';
 
+/** A path argument as plain text for the tag (a URL or Buffer is the program's object). */
+const plainPath = (path: unknown) => (typeof path === 'string' ? path : path instanceof URL ? path.href : String(path));
+
 /** A path argument as a person reads it: file URLs and Buffers as paths. */
 function showPath(path: unknown): string {
   try {
@@ -22,12 +25,36 @@ function showPath(path: unknown): string {
   return String(path);
 }
 
-/** fd is -1 once closed; a handle collected by GC was auto-closed. */
+/**
+ * fd is -1 once closed. A handle the program dropped without closing it is
+ * closed by the GC (a warning up to Node 24, an error that ends the process
+ * from Node 25): still the program's leak, reported with its opening line.
+ */
 export const fileHandleKind: ResourceKind<FileHandle> = {
   name: 'fs.FileHandle',
   isOpen: (handle) => handle.fd !== -1,
-  describe: (handle, path) => `file ${showPath(path)}${handle ? ` (fd ${handle.fd})` : ''}`,
+  leakWhenCollected: true,
+  describe: (handle, detail) => {
+    const { path, fd } = detail as { path: string; fd: number };
+    return `file ${showPath(path)} (fd ${fd})${handle ? '' : ': never closed by the program; garbage collection closed it'}`;
+  },
 };
+
+/** The tag of each handle, closed when the program closes the handle (every way ends in close()). */
+const handleTags = new WeakMap<FileHandle, Tag>();
+let fileHandlePrototype: { close(): Promise<void> } | undefined;
+
+function watchClose(handle: FileHandle): void {
+  if (fileHandlePrototype) return;
+  fileHandlePrototype = Object.getPrototypeOf(handle) as { close(): Promise<void> };
+  wrapMethod(fileHandlePrototype, 'close', (original) =>
+    function close(this: FileHandle) {
+      const tag = handleTags.get(this);
+      if (tag) safely(fileHandleKind, () => tag.close());
+      return original.apply(this, arguments);
+    },
+  );
+}
 
 /** A number has no state to read: an fd is open until close/closeSync is called with it. */
 export const fdKind: ResourceKind<never> = {
@@ -64,7 +91,7 @@ function trackFd(fd: unknown, path: unknown, stack: CapturedStack | undefined): 
   if (typeof fd !== 'number' || stack === undefined) return;
   // A number the OS hands out again was closed by a way we did not see.
   forgetFd(fd);
-  const tag = recordOpened(fdKind, undefined, stack, { path, fd });
+  const tag = recordOpened(fdKind, undefined, stack, { path: plainPath(path), fd });
   if (tag) fdTags.set(fd, tag);
 }
 
@@ -126,7 +153,7 @@ function patchStreams(fs: typeof fsModule): void {
           if ((options as { autoClose?: boolean }).autoClose === false) return stream;
           forgetFd(fd);
         }
-        record(kind, stream, createStream, typeof fd === 'number' ? `fd ${fd}` : path);
+        record(kind, stream, createStream, typeof fd === 'number' ? `fd ${fd}` : plainPath(path));
         return stream;
       },
     );
@@ -140,7 +167,11 @@ function patchFsPromises(fsp: typeof import('node:fs/promises')): void {
       const stack = openingStack(fileHandleKind, open);
       // A failed open rejects here, before any tag exists.
       const handle: FileHandle = await original.apply(this, arguments);
-      recordOpened(fileHandleKind, handle, stack, path);
+      const tag = recordOpened(fileHandleKind, handle, stack, { path: plainPath(path), fd: handle.fd });
+      if (tag) safely(fileHandleKind, () => {
+        watchClose(handle);
+        handleTags.set(handle, tag);
+      });
       return handle;
     },
   );
@@ -162,6 +193,8 @@ export const fsDefinition: ModuleDefinition = {
       },
       unpatch(fs: typeof fsModule) {
         unwrapMethods(fs.promises, ['open']);
+        if (fileHandlePrototype) unwrapMethods(fileHandlePrototype, ['close']);
+        fileHandlePrototype = undefined;
         unwrapMethods(fs, FD_FUNCTIONS);
         fdTags.clear();
       },

@@ -31,15 +31,30 @@ export const serverKind: ResourceKind<net.Server> = {
   },
 };
 
-function describeSocket(socket: net.Socket | undefined, connectArg: unknown): string {
+function describeSocket(socket: net.Socket | undefined, target: ConnectTarget | undefined): string {
   const tls = socket && (socket as { encrypted?: boolean }).encrypted ? 'TLS' : undefined;
   if (socket?.remoteAddress) return `${tls ?? 'TCP'} socket to ${socket.remoteAddress}:${socket.remotePort}`;
+  if (target?.path !== undefined) return `IPC socket to ${target.path}`;
+  return `${tls ?? 'TCP'} socket to ${target?.host ?? 'localhost'}:${target?.port} (connecting)`;
+}
+
+interface ConnectTarget {
+  path?: string;
+  host?: string;
+  port?: string;
+}
+
+/**
+ * Where connect() was asked to go, as plain strings: the tag keeps nothing
+ * of the program's (the arguments hold its callback, and what that closes over).
+ */
+function connectTarget(connectArg: unknown): ConnectTarget {
   // net.connect passes its normalized [options, callback] pair.
   const arg = Array.isArray(connectArg) ? connectArg[0] : connectArg;
-  const options = (typeof arg === 'object' && arg !== null ? arg : { port: arg }) as { path?: string; host?: string; port?: unknown };
-  if (options.path) return `IPC socket to ${options.path}`;
-  if (typeof options.port === 'string' && !/^\d+$/.test(options.port)) return `IPC socket to ${options.port}`;
-  return `${tls ?? 'TCP'} socket to ${options.host ?? 'localhost'}:${String(options.port)} (connecting)`;
+  const options = (typeof arg === 'object' && arg !== null ? arg : { port: arg }) as { path?: unknown; host?: unknown; port?: unknown };
+  if (options.path) return { path: String(options.path) };
+  if (typeof options.port === 'string' && !/^\d+$/.test(options.port)) return { path: options.port };
+  return { host: options.host === undefined ? undefined : String(options.host), port: String(options.port) };
 }
 
 export const netDefinition: ModuleDefinition = {
@@ -53,7 +68,7 @@ export const netDefinition: ModuleDefinition = {
           function connect(this: net.Socket) {
             const result = original.apply(this, arguments);
             // Recorded after the call: arguments that throw open nothing.
-            record(socketKind, this, connect, arguments[0]);
+            record(socketKind, this, connect, connectTarget(arguments[0]));
             return result;
           },
         );

@@ -32,9 +32,10 @@ export function wrapMethod(target: object, name: string, makeWrapper: (original:
   const original = owner[name];
   if (typeof original !== 'function' || isWrapped(original)) return false;
   const own = Object.getOwnPropertyDescriptor(target, name);
-  const wrapper = makeWrapper(original);
+  let wrapper = makeWrapper(original);
   if (!isWrapped(wrapper)) {
-    // (A trackConstruction proxy is registered already and forwards name and length.)
+    // (A trackConstruction proxy is registered already and forwards everything.)
+    wrapper = sameShape(original, wrapper);
     Object.defineProperty(wrapper, 'name', { value: original.name, configurable: true });
     Object.defineProperty(wrapper, 'length', { value: original.length, configurable: true });
   }
@@ -53,6 +54,26 @@ export function wrapMethod(target: object, name: string, makeWrapper: (original:
   }
   originals.set(wrapper, { fn: original, inherited: own === undefined });
   return true;
+}
+
+/**
+ * The wrapper has a `prototype` exactly when the original has: a class
+ * method or an async function has none, a plain function has one, and a
+ * program (or its tests) can see the difference in `Reflect.ownKeys`.
+ */
+function sameShape(original: Function, wrapper: Function): Function {
+  const hasPrototype = Object.prototype.hasOwnProperty.call(original, 'prototype');
+  if (hasPrototype === Object.prototype.hasOwnProperty.call(wrapper, 'prototype')) return wrapper;
+  if (hasPrototype) {
+    Object.defineProperty(wrapper, 'prototype', Object.getOwnPropertyDescriptor(original, 'prototype')!);
+    return wrapper;
+  }
+  // A method has no prototype (and, like the original, cannot be called with `new`).
+  return {
+    method(this: unknown) {
+      return Reflect.apply(wrapper, this, arguments);
+    },
+  }.method;
 }
 
 /** Put the originals back (what a definition's unpatch calls). */

@@ -21,6 +21,8 @@ export interface ExitReportOptions {
   reportDir?: string;
   /** Exit code 1 instead of 0 when there are leaks (LEAKTRACK_FAIL=1). */
   fail?: boolean;
+  /** The text report on stderr (LEAKTRACK_STDERR). */
+  stderr?: boolean;
 }
 
 const SIGNALS = ['SIGTERM', 'SIGINT'] as const;
@@ -94,7 +96,7 @@ function reportWhenExiting(report: () => void): boolean {
 export function writeExitReport(options: ExitReportOptions): void {
   try {
     const report = buildReport();
-    if (report.leaks.length > 0) writeStderr(formatText(report.leaks, { color: stderrWantsColor() }));
+    if (options.stderr !== false && report.leaks.length > 0) writeStderr(formatText(report.leaks, { color: stderrWantsColor() }));
     const path = options.reportPath ?? (options.reportDir && reportFile(options.reportDir, process.pid));
     if (path) writeReportFile(path, JSON.stringify(report));
     // Read by Node after 'exit' (natural end and process.exit alike).

@@ -1,6 +1,6 @@
 // From open tags to leaks: resolve each opening stack (only now, at report
 // time) and keep the resources that some user code opened.
-import { isUserFrame, resolveStack, type Frame } from '../core/stack';
+import { isUserFrame, type Frame } from '../core/stack';
 import type { Tag } from '../core/tag';
 import { processWide } from '../core/process-wide';
 import { processTracker, type Tracker } from '../core/tracker';
@@ -25,7 +25,7 @@ export interface LeakReport {
 
 /** A tag as a leak; undefined when no user code opened it. */
 export function leakOf(tag: Tag): Leak | undefined {
-  const frames = resolveStack(tag.stackHolder);
+  const frames = tag.openingFrames();
   const stack = frames.filter(isUserFrame);
   if (stack.length === 0) return undefined;
   return { kind: tag.kind, openedAt: stack[0], stack, description: describeForReport(tag.description) };
