@@ -9,7 +9,7 @@ import { startPostgres } from './support/postgres.mjs';
 
 const COMPAT = join(ROOT, 'test', 'compat');
 const WORKLOADS = [
-  ['ws', 'ws.mjs', 'ws-leak.mjs'],
+  ['ws', 'ws.mjs', 'ws-leak.mjs', { gc: true }],
   ['undici (npm)', 'undici.mjs', 'undici-leak.mjs'],
   ['express', 'express.mjs', 'express-leak.mjs'],
   ['pg with pg-cursor and pg-query-stream', 'pg-cursor.mjs', 'pg-cursor-leak.mjs', { pg: true }],
@@ -34,7 +34,7 @@ for (const [name, clean, leaky, options = {}] of WORKLOADS) {
     assert.deepEqual(hooked.report.leaks, [], hooked.stderr);
     assert.equal(hooked.stderr, '');
 
-    const leaked = await run(join(COMPAT, leaky), { env });
+    const leaked = await run(join(COMPAT, leaky), { env, nodeArgs: options.gc ? ['--expose-gc'] : [] });
     assertLeaksAsDeclared(leaked);
   });
 }

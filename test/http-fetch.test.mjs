@@ -74,3 +74,11 @@ test('what an outer resource opens later from its own code (fetch sockets, queue
   assert.equal(result.code, 0, result.stderr);
   assertLeaksAsDeclared(result);
 });
+
+test("idle keep-alive sockets of fetch's global dispatcher (Node's, or an undici Agent set as global) are not leaks; a held body is", async () => {
+  for (const dispatcher of ['node', 'undici']) {
+    const result = await run('fetch-global-dispatcher.mjs', { env: { DISPATCHER: dispatcher } });
+    assert.equal(result.stdout, 'done\n', result.stderr);
+    assertLeaksAsDeclared(result);
+  }
+});

@@ -8,7 +8,7 @@ import { execFile } from 'node:child_process';
 import { basename, join } from 'node:path';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { declaredLeaks, linkPackageIntoNodeModules, ROOT, FIXTURES } from './helpers.mjs';
+import { declaredLeaks, linkPackageIntoNodeModules, run, ROOT, FIXTURES } from './helpers.mjs';
 
 const RUNNERS = join(FIXTURES, 'runners');
 
@@ -101,4 +101,13 @@ test('the config applies under every helper: an ignore rule for fs.FileHandle le
   const jestTests = byTitle(JSON.parse(jest.stdout).testResults.flatMap((file) => file.assertionResults));
   assert.equal(jestTests['leaky test'].status, 'passed');
   assert.equal(jestTests['leaky test in a second file'].status, 'failed', 'a net.Server is not ignored');
+});
+
+test("what node:test opens for itself (the --test-reporter-destination stream) is not blamed on the user's test() line", async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'leaktrack-reporter-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const result = await run(join(RUNNERS, 'reporter-destination.test.mjs'), { nodeArgs: ['--test-reporter=tap', `--test-reporter-destination=${join(dir, 'out.tap')}`] });
+  assert.equal(result.code, 0, result.stderr);
+  assert.deepEqual(result.report.leaks, []);
+  assert.equal(result.stderr, '');
 });

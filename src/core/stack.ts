@@ -237,3 +237,14 @@ export function isUserFrame(frame: Frame): boolean {
 export function firstUserFrame(frames: Frame[]): Frame | undefined {
   return frames.find(isUserFrame);
 }
+
+/**
+ * A test runner's own code (node:test, Jest, Vitest, Mocha). What it opens
+ * while the user's code calls into it (the reporter's file stream node:test
+ * opens at the first `test()` call) is the runner's, not the user's.
+ */
+const TEST_RUNNER = /^node:internal\/test_runner\/|[\\/]node_modules[\\/](?:jest-[^\\/]+|@jest[\\/][^\\/]+|vitest|@vitest[\\/][^\\/]+|mocha|tinypool)[\\/]/;
+
+export function isTestRunnerFrame(frame: Frame): boolean {
+  return TEST_RUNNER.test(frame.file);
+}

@@ -40,9 +40,9 @@ export class Tag {
   /** @internal */ tracker: Tracker | null;
   /** @internal V8's structured stack, until the tag settles. */ stackHolder: CapturedStack | undefined;
   /** @internal the opening stack as plain positions, once settled. */ frames: Frame[] | undefined;
-  /** @internal */ readonly spec: ResourceKind | undefined;
-  /** @internal */ readonly ref: WeakRef<object> | undefined;
-  /** @internal */ readonly detail: unknown;
+  /** @internal */ spec: ResourceKind | undefined;
+  /** @internal */ ref: WeakRef<object> | undefined;
+  /** @internal */ detail: unknown;
   /** @internal creation order, process-wide: "opened after this point" */
   readonly seq: number;
   readonly kind: string;
@@ -77,6 +77,17 @@ export class Tag {
     if (!this.stackHolder) return;
     this.frames = resolveStack(this.stackHolder);
     this.stackHolder = undefined;
+  }
+
+  /**
+   * @internal From now on, watch `resource` as `spec` instead: what stays
+   * alive while the resource is open (an upgraded request's socket, once the
+   * library let go of the request). Kind name and opening stack stay.
+   */
+  follow(spec: ResourceKind, resource: object, detail: unknown): void {
+    this.spec = spec;
+    this.ref = new WeakRef(resource);
+    this.detail = detail;
   }
 
   /** Mark the resource as properly closed. Closing twice is harmless. */

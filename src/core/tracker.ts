@@ -28,6 +28,12 @@ const YOUNG_CHECKS = 2;
  * tags are waiting.
  */
 const SETTLE_MS = 100;
+/**
+ * Settled tags (open when they settled) are looked at again, this many per
+ * settle, round-robin: tags of resources that closed later go too, while
+ * the program is active, without waiting for the full sweep.
+ */
+const RECHECKS = 256;
 
 /** Keeps a Tag for every open resource; what is left open at the end is a leak. */
 export class Tracker {
@@ -36,6 +42,9 @@ export class Tracker {
   #youngHead = 0;
   /** Still open when they left the young queue early: settled with the next timer. */
   #maturing: Tag[] = [];
+  /** Open when they settled: rechecked a slice at a time. */
+  #settled: Tag[] = [];
+  #recheckAt = 0;
   #settleTimer: NodeJS.Timeout | undefined;
   #settling = false;
   #closed = false;
@@ -159,13 +168,33 @@ export class Tracker {
     for (const tag of waiting) {
       if (!tag) continue;
       if (tag.isFinished) this.#open.delete(tag);
-      else tag.settle();
+      else {
+        tag.settle();
+        this.#settled.push(tag);
+      }
+    }
+    this.recheckSettled();
+  }
+
+  private recheckSettled(): void {
+    const settled = this.#settled;
+    for (let checks = 0; checks < RECHECKS && settled.length > 0; checks++) {
+      if (this.#recheckAt >= settled.length) this.#recheckAt = 0;
+      const tag = settled[this.#recheckAt];
+      if (!tag.isFinished) {
+        this.#recheckAt++;
+        continue;
+      }
+      this.#open.delete(tag);
+      settled[this.#recheckAt] = settled[settled.length - 1];
+      settled.pop();
     }
   }
 
   /** Drop tags whose resources closed without telling us: memory stays bounded. */
   private sweep(): void {
     for (const tag of this.#open) if (tag.isFinished) this.#open.delete(tag);
+    this.#settled = this.#settled.filter((tag) => this.#open.has(tag));
     this.#sweepAt = Math.max(SWEEP_MIN, this.#open.size * 2);
   }
 }

@@ -7,10 +7,10 @@
 // net.Socket of its own. Idle sockets parked in http.globalAgent are nobody's
 // leak: the program did not create that agent.
 import type * as http from 'node:http';
-import type { ResourceKind } from '../core/tag';
+import type { ResourceKind, Tag } from '../core/tag';
 import type { ModuleDefinition } from './definition';
 import { openedInside } from './ownership';
-import { openingStack, record, recordOpened } from './record';
+import { openingStack, record, recordOpened, safely } from './record';
 import { unwrapMethods, wrapConstructor, wrapMethod } from './wrap';
 
 /**
@@ -19,19 +19,42 @@ import { unwrapMethods, wrapConstructor, wrapMethod } from './wrap';
  */
 export const clientRequestKind: ResourceKind<http.ClientRequest> = {
   name: 'http.ClientRequest',
-  // An upgraded (WebSocket) or CONNECT request is "destroyed" once its socket
-  // is handed over; the connection lives on until that socket closes.
-  isOpen: (req) => (isUpgraded(req) ? req.socket?.destroyed === false : !req.destroyed && !(req.socket?.destroyed ?? false)),
+  isOpen: (req) => !req.destroyed && !(req.socket?.destroyed ?? false),
   describe: (req) => {
     if (!req) return 'HTTP request';
-    const url = `${req.protocol}//${req.getHeader('host') ?? req.host}${req.path}`;
     const res = (req as { res?: http.IncomingMessage }).res;
-    const state = isUpgraded(req) ? 'upgraded connection still open' : res ? `response ${res.statusCode} not consumed` : 'no response yet';
-    return `${req.method} ${url} (${state})`;
+    return `${requestLine(req)} (${res ? `response ${res.statusCode} not consumed` : 'no response yet'})`;
   },
 };
 
-const isUpgraded = (req: http.ClientRequest) => (req as { upgradeOrConnect?: boolean }).upgradeOrConnect === true;
+const requestLine = (req: http.ClientRequest) => `${req.method} ${req.protocol}//${req.getHeader('host') ?? req.host}${req.path}`;
+
+/**
+ * An upgraded (WebSocket) or CONNECT request is "destroyed" once its socket
+ * is handed over, and the library (ws) lets go of the request: from the
+ * 'upgrade' / 'connect' event on, the tag watches the socket, which lives as
+ * long as the connection.
+ */
+export const upgradedKind: ResourceKind<{ destroyed: boolean }> = {
+  name: 'http.ClientRequest',
+  isOpen: (socket) => !socket.destroyed,
+  describe: (_socket, line) => `${String(line)} (upgraded connection still open)`,
+};
+
+/** The tag of each request, to follow its socket on upgrade. */
+const requestTags = new WeakMap<http.ClientRequest, Tag>();
+
+function patchUpgrade(ClientRequest: typeof http.ClientRequest): void {
+  wrapMethod(ClientRequest.prototype, 'emit', (original) =>
+    function emit(this: http.ClientRequest, event: unknown) {
+      if ((event === 'upgrade' || event === 'connect') && requestTags.has(this)) {
+        const socket = arguments[2];
+        safely(clientRequestKind, () => socket && requestTags.get(this)!.follow(upgradedKind, socket, requestLine(this)));
+      }
+      return original.apply(this, arguments);
+    },
+  );
+}
 
 type AgentSockets = Record<string, Array<{ destroyed: boolean }> | undefined>;
 const liveSockets = (pool: AgentSockets | undefined) =>
@@ -63,7 +86,8 @@ function patchModule(httpModule: typeof http, globalAgent: () => http.Agent): vo
       const wrapper = function (this: unknown) {
         const stack = openingStack(clientRequestKind, wrapper);
         const req: http.ClientRequest = openedInside(original, this, arguments);
-        recordOpened(clientRequestKind, req, stack);
+        const tag = recordOpened(clientRequestKind, req, stack);
+        if (tag) requestTags.set(req, tag);
         return req;
       };
       return wrapper;
@@ -82,12 +106,18 @@ const httpsGlobalAgent = () => (require('node:https') as typeof http).globalAgen
 
 export const httpDefinition: ModuleDefinition = {
   name: 'http',
-  kinds: [clientRequestKind, agentKind],
+  kinds: [clientRequestKind, upgradedKind, agentKind],
   files: [
     {
       file: 'node:http',
-      patch: (httpModule: typeof http) => patchModule(httpModule, httpGlobalAgent),
-      unpatch: unpatchModule,
+      patch(httpModule: typeof http) {
+        patchModule(httpModule, httpGlobalAgent);
+        patchUpgrade(httpModule.ClientRequest);
+      },
+      unpatch(httpModule: typeof http) {
+        unpatchModule(httpModule);
+        unwrapMethods(httpModule.ClientRequest.prototype, ['emit']);
+      },
     },
     {
       file: 'node:https',

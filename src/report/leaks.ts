@@ -1,6 +1,6 @@
 // From open tags to leaks: resolve each opening stack (only now, at report
 // time) and keep the resources that some user code opened.
-import { isUserFrame, type Frame } from '../core/stack';
+import { isTestRunnerFrame, isUserFrame, type Frame } from '../core/stack';
 import type { Tag } from '../core/tag';
 import { processWide } from '../core/process-wide';
 import { processTracker, type Tracker } from '../core/tracker';
@@ -23,11 +23,15 @@ export interface LeakReport {
   leaks: Leak[];
 }
 
-/** A tag as a leak; undefined when no user code opened it. */
+/**
+ * A tag as a leak; undefined when no user code opened it, or when the user's
+ * code only called a test runner that opened it for itself.
+ */
 export function leakOf(tag: Tag): Leak | undefined {
   const frames = tag.openingFrames();
+  const first = frames.findIndex(isUserFrame);
+  if (first < 0 || frames.slice(0, first).some(isTestRunnerFrame)) return undefined;
   const stack = frames.filter(isUserFrame);
-  if (stack.length === 0) return undefined;
   return { kind: tag.kind, openedAt: stack[0], stack, description: describeForReport(tag.description) };
 }
 

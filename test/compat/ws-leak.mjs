@@ -9,4 +9,7 @@ const client = new WebSocket(`ws://127.0.0.1:${server.address().port}`); // leak
 await once(client, 'open');
 client.send('hello');
 console.log('got', String((await once(client, 'message'))[0]));
+// ws let go of the upgrade request: a full GC (run with --expose-gc) must not lose the leak.
+await new Promise((resolve) => setTimeout(resolve, 150));
+globalThis.gc?.();
 process.exit(0);
