@@ -115,6 +115,13 @@ export class Tracker {
     return new Error(`${open.length} open resource${open.length === 1 ? '' : 's'}\n${lines.join('\n')}`);
   }
 
+  /** @internal The newest open tag of `resource`, if any: a walk over every open tag. */
+  tagOf(resource: object): Tag | undefined {
+    let found: Tag | undefined;
+    for (const tag of this.#open) if (tag.ref?.deref() === resource && tag.isOpen) found = tag;
+    return found;
+  }
+
   /** Tags held right now, including closed ones not yet swept. */
   get size(): number {
     return this.#open.size;

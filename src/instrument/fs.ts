@@ -40,20 +40,33 @@ export const fileHandleKind: ResourceKind<FileHandle> = {
   },
 };
 
-/** The tag of each handle, closed when the program closes the handle (every way ends in close()). */
-const handleTags = new WeakMap<FileHandle, Tag>();
+/**
+ * The tag of each open handle by its fd, closed when the program closes the
+ * handle (every way of closing one ends in its close()). By number, not a
+ * WeakMap keyed by the handle: ephemeron entries for short-lived objects
+ * cost the young-generation GC more than the whole tag.
+ */
+const handleTags = new Map<number, Tag>();
 let fileHandlePrototype: { close(): Promise<void> } | undefined;
 
 function watchClose(handle: FileHandle): void {
   if (fileHandlePrototype) return;
   fileHandlePrototype = Object.getPrototypeOf(handle) as { close(): Promise<void> };
-  wrapMethod(fileHandlePrototype, 'close', (original) =>
-    function close(this: FileHandle) {
-      const tag = handleTags.get(this);
-      if (tag) safely(fileHandleKind, () => tag.close());
+  // A class method, like the original (no prototype of its own).
+  wrapMethod(fileHandlePrototype, 'close', (original) => ({
+    close(this: FileHandle) {
+      if (handleTags.size > 0) safely(fileHandleKind, endHandleTag, this);
       return original.apply(this, arguments);
     },
-  );
+  }).close);
+}
+
+function endHandleTag(handle: FileHandle): void {
+  const fd = handle.fd;
+  const tag = handleTags.get(fd);
+  if (tag?.ref?.deref() !== handle) return;
+  tag.close();
+  handleTags.delete(fd);
 }
 
 /** A number has no state to read: an fd is open until close/closeSync is called with it. */
@@ -170,7 +183,7 @@ function patchFsPromises(fsp: typeof import('node:fs/promises')): void {
       const tag = recordOpened(fileHandleKind, handle, stack, { path: plainPath(path), fd: handle.fd });
       if (tag) safely(fileHandleKind, () => {
         watchClose(handle);
-        handleTags.set(handle, tag);
+        handleTags.set(handle.fd, tag);
       });
       return handle;
     },
@@ -195,6 +208,7 @@ export const fsDefinition: ModuleDefinition = {
         unwrapMethods(fs.promises, ['open']);
         if (fileHandlePrototype) unwrapMethods(fileHandlePrototype, ['close']);
         fileHandlePrototype = undefined;
+        handleTags.clear();
         unwrapMethods(fs, FD_FUNCTIONS);
         fdTags.clear();
       },

@@ -7,7 +7,8 @@
 // net.Socket of its own. Idle sockets parked in http.globalAgent are nobody's
 // leak: the program did not create that agent.
 import type * as http from 'node:http';
-import type { ResourceKind, Tag } from '../core/tag';
+import type { ResourceKind } from '../core/tag';
+import { processTracker } from '../core/tracker';
 import type { ModuleDefinition } from './definition';
 import { openedInside } from './ownership';
 import { openingStack, record, recordOpened, safely } from './record';
@@ -30,10 +31,10 @@ export const clientRequestKind: ResourceKind<http.ClientRequest> = {
 const requestLine = (req: http.ClientRequest) => `${req.method} ${req.protocol}//${req.getHeader('host') ?? req.host}${req.path}`;
 
 /**
- * An upgraded (WebSocket) or CONNECT request is "destroyed" once its socket
- * is handed over, and the library (ws) lets go of the request: from the
- * 'upgrade' / 'connect' event on, the tag watches the socket, which lives as
- * long as the connection.
+ * A request that asks for an upgrade (WebSocket) or a CONNECT tunnel is
+ * "destroyed" once its socket is handed over, and the library (ws) lets go
+ * of the request: from the moment it gets its socket, its tag watches the
+ * socket, which lives as long as the connection.
  */
 export const upgradedKind: ResourceKind<{ destroyed: boolean }> = {
   name: 'http.ClientRequest',
@@ -41,17 +42,21 @@ export const upgradedKind: ResourceKind<{ destroyed: boolean }> = {
   describe: (_socket, line) => `${String(line)} (upgraded connection still open)`,
 };
 
-/** The tag of each request, to follow its socket on upgrade. */
-const requestTags = new WeakMap<http.ClientRequest, Tag>();
+const asksForUpgrade = (req: http.ClientRequest) => req.method === 'CONNECT' || req.hasHeader('upgrade');
+
+function followUpgrade(req: http.ClientRequest, socket: object): void {
+  // Rare: finding the request's tag among the open ones costs less than a map entry per request.
+  safely(clientRequestKind, () => processTracker.tagOf(req)?.follow(upgradedKind, socket, requestLine(req)));
+}
 
 function patchUpgrade(ClientRequest: typeof http.ClientRequest): void {
-  wrapMethod(ClientRequest.prototype, 'emit', (original) =>
-    function emit(this: http.ClientRequest, event: unknown) {
-      if ((event === 'upgrade' || event === 'connect') && requestTags.has(this)) {
-        const socket = arguments[2];
-        safely(clientRequestKind, () => socket && requestTags.get(this)!.follow(upgradedKind, socket, requestLine(this)));
-      }
-      return original.apply(this, arguments);
+  // Called once per request when it is handed a socket, maybe inside the
+  // request's constructor (before its tag exists): the tag follows a tick later.
+  wrapMethod(ClientRequest.prototype, 'onSocket', (original) =>
+    function onSocket(this: http.ClientRequest, socket: unknown) {
+      const result = original.apply(this, arguments);
+      if (socket && asksForUpgrade(this)) process.nextTick(followUpgrade, this, socket);
+      return result;
     },
   );
 }
@@ -86,8 +91,7 @@ function patchModule(httpModule: typeof http, globalAgent: () => http.Agent): vo
       const wrapper = function (this: unknown) {
         const stack = openingStack(clientRequestKind, wrapper);
         const req: http.ClientRequest = openedInside(original, this, arguments);
-        const tag = recordOpened(clientRequestKind, req, stack);
-        if (tag) requestTags.set(req, tag);
+        recordOpened(clientRequestKind, req, stack);
         return req;
       };
       return wrapper;
@@ -116,7 +120,7 @@ export const httpDefinition: ModuleDefinition = {
       },
       unpatch(httpModule: typeof http) {
         unpatchModule(httpModule);
-        unwrapMethods(httpModule.ClientRequest.prototype, ['emit']);
+        unwrapMethods(httpModule.ClientRequest.prototype, ['onSocket']);
       },
     },
     {

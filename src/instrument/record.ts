@@ -58,9 +58,9 @@ export function recordOpened(kind: ResourceKind, resource: object | undefined, s
 }
 
 /** Closing-side bookkeeping (forget an fd, end a checkout), under the same boundary. */
-export function safely(kind: ResourceKind, bookkeeping: () => void): void {
+export function safely<A>(kind: ResourceKind, bookkeeping: (arg: A) => void, arg?: A): void {
   try {
-    bookkeeping();
+    bookkeeping(arg as A);
   } catch (error) {
     failed(kind, error);
   }
