@@ -61,10 +61,12 @@ const OFF = new Set(['0', 'false', 'off', 'no']);
 const ON = new Set(['1', 'true', 'on', 'yes', '']);
 
 export function readConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.cwd()): Config {
-  const file = readConfigFile(env, cwd);
-  const invalid = file.invalid ?? checkEnvKinds(env);
+  const on = readSwitch('LEAKTRACK', env.LEAKTRACK, true);
+  // Switched off: nothing else is read, nothing else is said.
+  const file = on ? readConfigFile(env, cwd) : { ignore: [] };
+  const invalid = on ? (file.invalid ?? checkEnvKinds(env)) : undefined;
   const config: Config = {
-    enabled: readSwitch('LEAKTRACK', env.LEAKTRACK, true) && invalid === undefined,
+    enabled: on && invalid === undefined,
     invalid,
     reportPath: readReportPath(env.LEAKTRACK_REPORT),
     reportDir: readDir(env.LEAKTRACK_REPORT_DIR),

@@ -5,6 +5,7 @@ import { currentCollector, runWithCollector, type TagCollector } from './core/co
 import type { Tag } from './core/tag';
 import { LeakError } from './report/leak-error';
 import { findLeaks, type Leak } from './report/leaks';
+import { startForApi } from './start';
 
 const SWEEP_MIN = 256;
 
@@ -16,6 +17,7 @@ export class Scope implements TagCollector {
   #sweepAt = SWEEP_MIN;
 
   constructor(name = 'scope') {
+    startForApi();
     this.name = name;
     this.parent = currentCollector();
   }

@@ -8,16 +8,29 @@
 import { isMainThread } from 'node:worker_threads';
 import { processConfig, type Config } from './config';
 import { processWide } from './core/process-wide';
+import { warnOnce } from './core/warn';
 import { install } from './instrument/install';
 import { failAtExit, reportAtExit } from './report/at-exit';
 import { startCensus } from './report/census';
 import { makeLeakFilter } from './report/filter';
 import { setReportSettings } from './report/leaks';
 
-/** `hook`: `--import leaktrack/register`; `test-helper`: leaktrack/node-test, /jest, /vitest, /mocha. */
-export type StartedBy = 'hook' | 'test-helper';
+/**
+ * `hook`: `--import leaktrack/register`; `test-helper`: leaktrack/node-test,
+ * /jest, /vitest, /mocha; `api`: the first scope() or report() of a program
+ * that did not load the hook.
+ */
+export type StartedBy = 'hook' | 'test-helper' | 'api';
 
-const started = processWide('started', () => ({ hook: false }));
+const started = processWide('started', () => ({ hook: false, any: false }));
+
+/** For the API: without the hook, scopes and reports would see nothing, and say nothing. */
+export function startForApi(): void {
+  if (started.any) return;
+  if (start('api')) {
+    warnOnce("the hook is not loaded (node --import leaktrack/register): tracking starts at this first scope()/report() call; what was opened before it is not seen");
+  }
+}
 
 /** Start tracking; the configuration in force, or undefined when tracking is off. */
 export function start(by: StartedBy): Config | undefined {
@@ -29,6 +42,7 @@ export function start(by: StartedBy): Config | undefined {
   }
   // Worker threads load the hook too; the main thread alone reports (one report per process).
   if (by === 'hook' && !isMainThread) return undefined;
+  started.any = true;
   setReportSettings({ filter: makeLeakFilter(config), redact: config.redact });
   if (by === 'hook' && !started.hook) {
     started.hook = true;

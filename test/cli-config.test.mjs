@@ -248,3 +248,54 @@ test("under the command, a child's stderr is its own: the leaks go to the summar
   assert.equal(quiet.stderr, '');
   assert.equal(quiet.report.leaks.length, 2, 'the JSON report is still written');
 });
+
+test('the command is never silently green: an invalid config, or no process reporting, fails under --fail-on-leak', async (t) => {
+  const dir = tempDir(t);
+  const config = join(dir, 'bad.json');
+  writeFileSync(config, JSON.stringify({ ignore: [{ kind: 'net.Server', files: 'x' }] }));
+  const refused = await leaktrack(['--fail-on-leak', '--', process.execPath, SUITE], { LEAKTRACK_CONFIG: config });
+  assert.equal(refused.code, 2);
+  assert.equal(refused.stdout, '', 'the command was not run');
+  assert.match(refused.stderr, /^leaktrack: .*bad\.json: "ignore\[0\]"\.files is not a rule field \(kind, file, description\); leaktrack is off for this run$/m);
+  const untracked = await leaktrack(['--', process.execPath, SUITE], { LEAKTRACK_CONFIG: config });
+  assert.equal(untracked.code, 0);
+  assert.equal(untracked.stdout, 'suite done\n');
+  assert.equal(untracked.stderr.match(/is not a rule field/g)?.length, 1, 'said once, by the command, not by each process');
+
+  const notNode = await leaktrack(['--fail-on-leak', '--', 'true']);
+  assert.equal(notNode.code, 1);
+  assert.match(notNode.stderr, /^leaktrack: no process reported: true started no Node process with the hook \(not Node, or NODE_OPTIONS was replaced\); failing \(--fail-on-leak\)$/m);
+  assert.equal((await leaktrack(['--', 'true'])).code, 0, 'without --fail-on-leak: said, not failed');
+});
+
+const TWELVE_SITES = Array.from({ length: 12 }, () => "require('fs').openSync('/dev/null');").join('\n');
+
+test('--format github: each annotation at the start of a line, at most 10, the rest counted; every site in the step summary', async (t) => {
+  const summary = join(tempDir(t), 'summary.md');
+  const program = `process.stdout.write('......');\n${TWELVE_SITES}`;
+  const result = await leaktrack(['--format=github', '--', process.execPath, '-e', program], { GITHUB_STEP_SUMMARY: summary });
+  assert.ok(result.stdout.startsWith('......\n::error '), result.stdout);
+  const annotations = result.stdout.split('\n').filter((line) => line.startsWith('::error '));
+  assert.equal(annotations.length, 10);
+  assert.match(annotations[9], /^::error title=leaktrack%3A more leaks::3 more sites \(3 leaks\) not annotated/);
+  const table = readFileSync(summary, 'utf8');
+  assert.match(table, /^### leaktrack: 12 leaks from 12 sites$/m);
+  assert.equal(table.split('\n').filter((line) => line.startsWith('| fs.fd |')).length, 12);
+});
+
+test('SARIF: fingerprints stable across runs and line moves, a category for matrix jobs, --format=sarif, where it was written', async (t) => {
+  const dir = tempDir(t);
+  const sarifOf = async (program, name) => {
+    const output = join(dir, name);
+    const result = await leaktrack(['--format=sarif', `--output=${output}`, '--sarif-category', 'node-20', '--', process.execPath, '-e', program]);
+    assert.match(result.stderr, new RegExp(`^leaktrack: SARIF written to ${output.replace(/[.]/g, '\\.')}$`, 'm'));
+    return JSON.parse(readFileSync(output, 'utf8')).runs[0];
+  };
+  const first = await sarifOf(TWELVE_SITES, 'a.sarif');
+  const again = await sarifOf(`\n\n${TWELVE_SITES}`, 'b.sarif'); // the same code, two lines lower
+  assert.deepEqual(first.automationDetails, { id: 'node-20/' });
+  const prints = (run) => run.results.map((result) => result.partialFingerprints['leaktrackSite/v1']);
+  assert.equal(new Set(prints(first)).size, 1, 'one site text, one fingerprint');
+  assert.deepEqual(prints(again), prints(first));
+  assert.notDeepEqual(again.results.map((r) => r.locations[0].physicalLocation.region.startLine), first.results.map((r) => r.locations[0].physicalLocation.region.startLine));
+});

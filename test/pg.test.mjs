@@ -70,3 +70,10 @@ test('an unknown pg major version is left alone, with one line on stderr', async
   assert.equal(result.stdout, 'original connect\nunpatched\n');
   assert.equal(result.stderr, 'leaktrack: pg 9.0.0 is not a version leaktrack knows (supported: 8.x); pg is not tracked\n');
 });
+
+test('a pool never used is described by the PG* variables it would connect with', async () => {
+  const env = { PGHOST: '127.0.0.9', PGPORT: '6543', PGDATABASE: 'orders' };
+  const result = await run('pg-pool-unused.cjs', { env });
+  assertLeaksAsDeclared(result);
+  assert.equal(result.report.leaks[0].description, 'pg.Pool to 127.0.0.9:6543/orders (0 clients, 0 idle)');
+});

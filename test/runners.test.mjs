@@ -111,3 +111,37 @@ test("what node:test opens for itself (the --test-reporter-destination stream) i
   assert.deepEqual(result.report.leaks, []);
   assert.equal(result.stderr, '');
 });
+
+test('an invalid config under the helpers fails the run with the reason, instead of passing every test unchecked', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'leaktrack-runner-bad-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const config = join(dir, 'leaktrack.config.json');
+  writeFileSync(config, JSON.stringify({ kinds: ['pg.pool'] }));
+  const env = { LEAKTRACK_CONFIG: config };
+  const [nodeTest, jest] = await Promise.all([
+    runNode(['--test', '--test-reporter=tap', '--import', 'leaktrack/node-test', 'node-test.test.mjs'], RUNNERS, env),
+    runNode([join(ROOT, 'node_modules', 'jest', 'bin', 'jest.js'), '--config', 'jest.config.js', '--rootDir', '.', '--json', '--runInBand'], RUNNERS, env),
+  ]);
+  const reason = /unknown kind "pg\.pool" \(did you mean "pg\.Pool"\?\); the test helpers cannot check for leaks/;
+  assert.notEqual(nodeTest.code, 0);
+  assert.match(nodeTest.stdout + nodeTest.stderr, reason);
+  assert.notEqual(jest.code, 0);
+  assert.equal(JSON.parse(jest.stdout).numPassedTests, 0);
+  assert.match(jest.stdout + jest.stderr, reason);
+});
+
+test("node:test: opens started in before() and completed during a test are before()'s; a leak in the last test is named", async () => {
+  const result = await runNode(['--test', '--test-reporter=tap', '--import', 'leaktrack/node-test', 'before-unawaited.test.mjs']);
+  assert.match(result.stdout, /^ok \d+ - uses what before\(\) opened$/m, result.stdout);
+  assert.match(result.stdout, /^not ok \d+ - leaky test$/m);
+  assert.match(result.stdout, expectedSite('before-unawaited.test.mjs'));
+  assert.doesNotMatch(result.stdout, /Promise resolution is still pending/);
+});
+
+test('a leak that keeps the event loop alive: the failure says the run will not end, and names the force-exit option', async () => {
+  const result = await runNode(['--test', '--test-force-exit', '--test-reporter=tap', '--import', 'leaktrack/node-test', 'keeps-alive.test.mjs']);
+  assert.match(result.stdout, /^not ok \d+ - leaves an interval running$/m, result.stdout);
+  assert.match(result.stdout, /One of these keeps the event loop alive: the run will not end by itself until closed \(or with node --test --test-force-exit\)\./);
+  assert.match(result.stdout, /^not ok \d+ - leaves a file open$/m);
+  assert.equal(result.stdout.match(/event loop alive/g).length, 1, 'not said of a FileHandle');
+});

@@ -5,7 +5,8 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import { readFileSync } from 'node:fs';
-import { run, declaredLeaks } from './helpers.mjs';
+import { join } from 'node:path';
+import { run, declaredLeaks, FIXTURES } from './helpers.mjs';
 
 const require = createRequire(import.meta.url);
 const { Tracker, scope, Scope, withScope, currentScope, LeakError, report, processTracker } = require('../dist/index.js');
@@ -114,4 +115,12 @@ test('under the hook, a scope holds the sockets and files its code opened, and c
   const expected = declaredLeaks(result.file).map((entry) => entry.replace(` ${result.file}:`, '@'));
   assert.deepEqual(held.trim().split('\n').sort(), expected);
   assert.match(message, /^scope "handler" left 2 resources open/);
+});
+
+test('without the hook, the first scope() starts tracking and says so once; what it opens is seen', async () => {
+  const fixture = join(FIXTURES, 'api-without-hook.mjs');
+  const result = await run(fixture, { hook: false });
+  const [declared] = declaredLeaks(fixture);
+  assert.equal(result.stdout, `fs.FileHandle@${declared.split(':').pop()}\n1\n`);
+  assert.equal(result.stderr, "leaktrack: the hook is not loaded (node --import leaktrack/register): tracking starts at this first scope()/report() call; what was opened before it is not seen\n");
 });

@@ -4,19 +4,23 @@
 // writes its report into a temporary directory; then merge them into one
 // summary, one exit code, and CI output.
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { appendFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { constants, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { formatGithub, toSarif } from '../report/ci-formats';
+import { readConfig } from '../config';
+import { formatGithub, formatMarkdown, toSarif } from '../report/ci-formats';
 import { formatSummary, mergeSites, readReportDir } from '../report/merge';
 
 const PACKAGE_ROOT = resolve(__dirname, '..', '..');
-const USAGE = `usage: leaktrack [--fail-on-leak] [--json FILE] [--format text|github|sarif] [--output FILE] -- <command> [args…]
+const USAGE = `usage: leaktrack [--fail-on-leak] [--json FILE] [--format text|github|sarif] [--output FILE] [--sarif-category ID] -- <command> [args…]
 
-  --fail-on-leak   exit 1 when leaks were found (the command's own non-zero code wins)
-  --json FILE      write the merged report (every process, every leak) to FILE
-  --format github  GitHub Actions annotations on stdout (the default when GITHUB_ACTIONS=true)
-  --format sarif   a SARIF 2.1.0 file (--output FILE, default leaktrack.sarif)
+  --fail-on-leak     exit 1 when leaks were found, when no process reported, or when the
+                     configuration is invalid (the command's own non-zero code wins)
+  --json FILE        write the merged report (every process, every leak) to FILE
+  --format github    GitHub Actions annotations on stdout (the default when GITHUB_ACTIONS=true),
+                     and a table of every site in $GITHUB_STEP_SUMMARY when it is set
+  --format sarif     a SARIF 2.1.0 file (--output FILE, default leaktrack.sarif)
+  --sarif-category   the SARIF run's category (automationDetails.id), one per matrix job
 `;
 
 interface Options {
@@ -24,8 +28,11 @@ interface Options {
   json?: string;
   format: 'text' | 'github' | 'sarif';
   output?: string;
+  sarifCategory?: string;
   command: string[];
 }
+
+const FORMATS = ['text', 'github', 'sarif'];
 
 function parseArgs(argv: string[], env: NodeJS.ProcessEnv): Options | string {
   const options: Options = { failOnLeak: false, format: env.GITHUB_ACTIONS === 'true' ? 'github' : 'text', command: [] };
@@ -35,14 +42,18 @@ function parseArgs(argv: string[], env: NodeJS.ProcessEnv): Options | string {
       options.command = argv.slice(i + 1);
       break;
     }
-    const value = () => argv[++i] ?? '';
-    if (arg === '--fail-on-leak') options.failOnLeak = true;
-    else if (arg === '--json') options.json = value();
-    else if (arg === '--output') options.output = value();
-    else if (arg === '--format') {
+    // `--format sarif` and `--format=sarif` alike.
+    const eq = arg.startsWith('--') ? arg.indexOf('=') : -1;
+    const name = eq > 0 ? arg.slice(0, eq) : arg;
+    const value = () => (eq > 0 ? arg.slice(eq + 1) : (argv[++i] ?? ''));
+    if (name === '--fail-on-leak' && eq < 0) options.failOnLeak = true;
+    else if (name === '--json') options.json = value();
+    else if (name === '--output') options.output = value();
+    else if (name === '--sarif-category') options.sarifCategory = value();
+    else if (name === '--format') {
       const format = value();
-      if (format !== 'text' && format !== 'github' && format !== 'sarif') return `unknown --format ${JSON.stringify(format)} (text, github, sarif)`;
-      options.format = format;
+      if (!FORMATS.includes(format)) return `unknown --format ${JSON.stringify(format)} (text, github, sarif)`;
+      options.format = format as Options['format'];
     } else if (arg === '-h' || arg === '--help') return '';
     else if (!arg.startsWith('-') && options.command.length === 0) {
       options.command = argv.slice(i); // `leaktrack node app.js` without `--`
@@ -50,7 +61,7 @@ function parseArgs(argv: string[], env: NodeJS.ProcessEnv): Options | string {
     } else return `unknown option ${arg}`;
   }
   if (options.command.length === 0) return 'no command given';
-  if (options.json === '' || options.output === '') return 'a file name is missing after --json/--output';
+  if (options.json === '' || options.output === '' || options.sarifCategory === '') return 'a value is missing after --json/--output/--sarif-category';
   return options;
 }
 
@@ -79,10 +90,17 @@ async function main(): Promise<number> {
     process.stderr.write(parsed ? `leaktrack: ${parsed}\n${USAGE}` : USAGE);
     return parsed ? 2 : 0;
   }
+  // The processes would each say it: the command says it once (readConfig's line).
+  const config = readConfig();
+  if (config.invalid && parsed.failOnLeak) {
+    process.stderr.write('leaktrack: --fail-on-leak with a configuration that cannot be trusted: not running the command\n');
+    return 2;
+  }
   const dir = mkdtempSync(join(tmpdir(), 'leaktrack-run-'));
   try {
     const env: NodeJS.ProcessEnv = { ...process.env, NODE_OPTIONS: withHook(process.env.NODE_OPTIONS), LEAKTRACK_REPORT_DIR: dir };
     delete env.LEAKTRACK_REPORT; // one file per process, in the directory
+    if (config.invalid) env.LEAKTRACK = '0'; // untracked, as said
     const child = spawn(parsed.command[0], parsed.command.slice(1), { stdio: 'inherit', env });
     const forward = (signal: NodeJS.Signals) => () => child.kill(signal);
     for (const signal of ['SIGINT', 'SIGTERM'] as const) process.on(signal, forward(signal));
@@ -98,14 +116,38 @@ async function main(): Promise<number> {
     process.stderr.write(formatSummary(merged));
     if (parsed.json) writeFileSync(parsed.json, JSON.stringify(merged, null, 2) + '\n');
     const sites = mergeSites(merged.leaks);
-    if (parsed.format === 'github') process.stdout.write(formatGithub(sites));
-    if (parsed.format === 'sarif') writeFileSync(parsed.output ?? 'leaktrack.sarif', JSON.stringify(toSarif(sites, version()), null, 2) + '\n');
+    if (parsed.format === 'github') {
+      process.stdout.write(formatGithub(sites));
+      writeStepSummary(sites);
+    }
+    if (parsed.format === 'sarif') {
+      const output = parsed.output ?? 'leaktrack.sarif';
+      writeFileSync(output, JSON.stringify(toSarif(sites, version(), { category: parsed.sarifCategory }), null, 2) + '\n');
+      process.stderr.write(`leaktrack: SARIF written to ${resolve(output)}\n`);
+    }
 
     const commandCode = exitCodeOf(code, signal);
-    if (commandCode === 0 && parsed.failOnLeak && merged.leaks.length > 0) return 1;
+    const noProcess = merged.processes.length === 0 && !config.invalid;
+    if (noProcess) {
+      process.stderr.write(
+        `leaktrack: no process reported: ${parsed.command[0]} started no Node process with the hook (not Node, or NODE_OPTIONS was replaced)${parsed.failOnLeak ? '; failing (--fail-on-leak)' : ''}\n`,
+      );
+    }
+    if (commandCode === 0 && parsed.failOnLeak && (merged.leaks.length > 0 || noProcess)) return 1;
     return commandCode;
   } finally {
     rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** GitHub shows a job's step summary as Markdown: every site, where annotations stop at a few. */
+function writeStepSummary(sites: ReturnType<typeof mergeSites>): void {
+  const path = process.env.GITHUB_STEP_SUMMARY;
+  if (!path || sites.length === 0) return;
+  try {
+    appendFileSync(path, formatMarkdown(sites));
+  } catch (error) {
+    process.stderr.write(`leaktrack: cannot write GITHUB_STEP_SUMMARY ${path}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}\n`);
   }
 }
 

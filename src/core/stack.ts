@@ -22,6 +22,8 @@ export const STACK_DEPTH = 12;
 /** An opaque holder: V8 formats its `stack` lazily, on first read. */
 export interface CapturedStack {
   stack?: unknown;
+  /** The creation number of a tag made later from this stack (taken at the call, see Tag.seq). */
+  seq?: number;
 }
 
 export interface Frame {

@@ -35,6 +35,11 @@ export function latestTagSeq(): number {
   return counter.last;
 }
 
+/** A creation number now, for a tag made later (when the open completes). */
+export function nextTagSeq(): number {
+  return ++counter.last;
+}
+
 /** One open resource: its kind, where it was opened, and how to tell it closed. */
 export class Tag {
   /** @internal */ tracker: Tracker | null;
@@ -64,7 +69,9 @@ export class Tag {
     // Weak: leaktrack must never keep a resource (or the process) alive.
     this.ref = resource === undefined ? undefined : new WeakRef(resource);
     this.detail = detail;
-    this.seq = ++counter.last;
+    // Taken at the program's call: an open that completes later (after an
+    // await, once listening) belongs to the test that called it.
+    this.seq = stack.seq ?? ++counter.last;
   }
 
   /** @internal The frames of the opening stack, positions mapped to their sources. */

@@ -33,6 +33,16 @@ interface PgPool {
 
 const where = (c: PgClient) => `${c.host ?? 'localhost'}:${c.port ?? 5432}/${c.database ?? ''}`;
 
+/** Where a pool's clients would connect: its options, else pg's own defaults from the PG* variables. */
+function poolTarget(options: NonNullable<PgPool['options']>): string {
+  const env = process.env;
+  return where({
+    host: options.host ?? env.PGHOST,
+    port: options.port ?? (env.PGPORT ? Number(env.PGPORT) : undefined),
+    database: options.database ?? env.PGDATABASE ?? env.PGUSER ?? env.USER,
+  });
+}
+
 /** Closed by end(), by pg after a connection error, or when its socket died. */
 export const clientKind: ResourceKind<PgClient> = {
   name: 'pg.Client',
@@ -46,7 +56,7 @@ export const poolKind: ResourceKind<PgPool> = {
   describe: (pool) => {
     if (!pool) return 'pg.Pool';
     const clients = pool._clients ?? [];
-    const target = clients[0] ? where(clients[0]) : pool.options?.connectionString ? 'connection string' : where(pool.options ?? {});
+    const target = clients[0] ? where(clients[0]) : pool.options?.connectionString ? 'connection string' : poolTarget(pool.options ?? {});
     return `pg.Pool to ${target} (${clients.length} client${clients.length === 1 ? '' : 's'}, ${pool._idle?.length ?? 0} idle)`;
   },
 };

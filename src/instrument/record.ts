@@ -6,7 +6,7 @@
 // and stops tracking that kind.
 import { processWide } from '../core/process-wide';
 import { captureStack, type CapturedStack } from '../core/stack';
-import type { ResourceKind, Tag } from '../core/tag';
+import { nextTagSeq, type ResourceKind, type Tag } from '../core/tag';
 import { processTracker } from '../core/tracker';
 import { warnOnce } from '../core/warn';
 import { isNested } from './ownership';
@@ -42,7 +42,9 @@ export function record(kind: ResourceKind, resource: object | undefined, above: 
 export function openingStack(kind: ResourceKind, above: Function): CapturedStack | undefined {
   if (off.has(kind.name) || isNested()) return undefined;
   try {
-    return captureStack(above);
+    const stack = captureStack(above);
+    stack.seq = nextTagSeq();
+    return stack;
   } catch (error) {
     return failed(kind, error);
   }

@@ -5,8 +5,10 @@ import { formatText, plural } from './text';
 export class LeakError extends Error {
   readonly leaks: Leak[];
 
-  constructor(leaks: Leak[], owner: string) {
-    super(formatText(leaks, { color: false, frameWord: 'from', title: `${owner} left ${plural(leaks.length, 'resource')} open` }).trimEnd());
+  /** `next`: what happens next, said after the report (a leak that will keep the run from ending). */
+  constructor(leaks: Leak[], owner: string, next?: string) {
+    const report = formatText(leaks, { color: false, frameWord: 'from', title: `${owner} left ${plural(leaks.length, 'resource')} open` }).trimEnd();
+    super(next ? `${report}\n${next}` : report);
     this.name = 'LeakError';
     this.leaks = leaks;
   }

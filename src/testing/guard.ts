@@ -4,20 +4,23 @@
 // several tests) are never blamed on a test.
 import { setTimeout as sleep } from 'node:timers/promises';
 import { processConfig } from '../config';
-import { latestTagSeq } from '../core/tag';
+import { latestTagSeq, type Tag } from '../core/tag';
 import { processTracker } from '../core/tracker';
 import { LeakError } from '../report/leak-error';
-import { findLeaks, type Leak } from '../report/leaks';
+import { findLeaks } from '../report/leaks';
 import { start } from '../start';
 
-export interface GuardOptions {
-  /** Milliseconds to wait for resources still closing; default LEAKTRACK_GRACE_MS (100). */
-  graceMs?: number;
-}
-
-/** The one start, as a test helper (once per process; Jest calls this once per test file). False when tracking is off. */
+/**
+ * The one start, as a test helper (once per process; Jest calls this once per
+ * test file). False when tracking is switched off (LEAKTRACK=0). A helper is
+ * there to fail tests that leak: with a configuration it cannot trust, it
+ * fails the run instead of passing every test unchecked.
+ */
 export function startTracking(): boolean {
-  return start('test-helper') !== undefined;
+  if (start('test-helper') !== undefined) return true;
+  const { invalid } = processConfig();
+  if (invalid) throw new Error(`leaktrack: ${invalid}; the test helpers cannot check for leaks`);
+  return false;
 }
 
 /** A point in time: resources opened after it belong to the test that starts now. */
@@ -25,24 +28,50 @@ export function markTestStart(): number {
   return latestTagSeq();
 }
 
-function leaksSince(mark: number): Leak[] {
-  return findLeaks(processTracker.open().filter((tag) => tag.seq > mark));
+export interface GuardOptions {
+  /** Milliseconds to wait for resources still closing; default LEAKTRACK_GRACE_MS (100). */
+  graceMs?: number;
+  /** The runner, to name its force-exit option when a leak will keep the run from ending. */
+  runner?: keyof typeof FORCE_EXIT;
+}
+
+/** How each runner ends a run that open handles keep alive. */
+const FORCE_EXIT = {
+  'node:test': 'node --test --test-force-exit',
+  jest: 'jest --forceExit',
+  mocha: 'mocha --exit',
+  vitest: "Vitest's teardownTimeout",
+};
+
+const opensSince = (mark: number) => processTracker.open().filter((tag) => tag.seq > mark);
+
+/** A handle that keeps the event loop alive (a listening server, a connected socket, a ref'd timer, a child). */
+function keepsLoopAlive(tag: Tag): boolean {
+  const resource = tag.ref?.deref() as { hasRef?: () => boolean; _handle?: { hasRef?: () => boolean } } | undefined;
+  try {
+    return resource?.hasRef?.() ?? resource?._handle?.hasRef?.() ?? false;
+  } catch {
+    return false;
+  }
 }
 
 /**
  * Resolves when everything opened since `mark` is closed (waiting up to the
  * grace period for what is still closing); otherwise rejects with a
- * LeakError naming each resource's kind and opening line. Each leak is
- * blamed once.
+ * LeakError naming each resource's kind and opening line, and what happens
+ * next when one keeps the process alive. Each leak is blamed once.
  */
 export async function checkTestEnd(mark: number, testName: string, options?: GuardOptions): Promise<void> {
   const deadline = Date.now() + (options?.graceMs ?? processConfig().graceMs);
-  let leaks = leaksSince(mark);
+  let leaks = findLeaks(opensSince(mark));
   while (leaks.length > 0 && Date.now() < deadline) {
     // Ref'd: the wait is short and bounded, and an unref'd one lets node:test end the
     // file first ("Promise resolution is still pending") when nothing else is pending.
     await sleep(Math.min(10, Math.max(1, deadline - Date.now())));
-    leaks = leaksSince(mark);
+    leaks = findLeaks(opensSince(mark));
   }
-  if (leaks.length > 0) throw new LeakError(leaks, `test "${testName}"`);
+  if (leaks.length === 0) return;
+  const alive = opensSince(mark).filter(keepsLoopAlive).length;
+  const next = alive === 0 ? undefined : `${alive === 1 ? 'One of these keeps' : `${alive} of these keep`} the event loop alive: the run will not end by itself until closed${options?.runner ? ` (or with ${FORCE_EXIT[options.runner]})` : ''}.`;
+  throw new LeakError(leaks, `test "${testName}"`, next);
 }

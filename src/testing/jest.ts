@@ -20,7 +20,7 @@ const runner = globalThis as unknown as JestGlobals;
 let mark = 0;
 
 async function checkLeaks(): Promise<void> {
-  await checkTestEnd(mark, runner.expect?.getState?.().currentTestName ?? 'test');
+  await checkTestEnd(mark, runner.expect?.getState?.().currentTestName ?? 'test', { runner: 'jest' });
 }
 
 /** jest-circus keeps its state on globalThis under a symbol; its root block lists the hooks. */

@@ -22,14 +22,14 @@ function guard(test: MochaTest, original: TestFn): TestFn {
       const mark = markTestStart();
       return original.call(this, (error?: unknown) => {
         if (error) return done?.(error);
-        checkTestEnd(mark, title).then(() => done?.(), done);
+        checkTestEnd(mark, title, { runner: 'mocha' }).then(() => done?.(), done);
       });
     };
   }
   return async function guardedTest(this: unknown) {
     const mark = markTestStart();
     const result = await original.call(this);
-    await checkTestEnd(mark, title);
+    await checkTestEnd(mark, title, { runner: 'mocha' });
     return result;
   };
 }

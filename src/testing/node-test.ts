@@ -12,6 +12,6 @@ const orchestrator = process.execArgv.includes('--test') && !process.env.NODE_TE
 if (!orchestrator && startTracking()) {
   beforeEach((t) => {
     const mark = markTestStart();
-    (t as TestContext).after(() => checkTestEnd(mark, t.name));
+    (t as TestContext).after(() => checkTestEnd(mark, t.name, { runner: 'node:test' }));
   });
 }

@@ -7,6 +7,6 @@ import { checkTestEnd, markTestStart, startTracking } from './guard.js';
 if (startTracking()) {
   beforeEach((context) => {
     const mark = markTestStart();
-    context.onTestFinished(() => checkTestEnd(mark, context.task.name));
+    context.onTestFinished(() => checkTestEnd(mark, context.task.name, { runner: 'vitest' }));
   });
 }
