@@ -196,7 +196,7 @@ test('the test helpers wait the grace period for what is still closing, and fail
   const closing = { closed: false };
   const mark = markTestStart();
   processTracker.track(kind, closing);
-  setImmediate(() => (closing.closed = true)); // closes a tick after the test ended
+  queueMicrotask(() => (closing.closed = true)); // closes just after the test ended
   await checkTestEnd(mark, 'closes late'); // the default grace period (100 ms)
   const stuck = { closed: false };
   const next = markTestStart();

@@ -148,3 +148,12 @@ test('the JSON report has the contract shape, also when there are no leaks', asy
   const clean = await run('fs-clean.mjs');
   assert.deepEqual(clean.report.leaks, []);
 });
+
+// `using` declarations need V8's explicit resource management: Node 24 and later.
+const hasUsing = Number(process.versions.node.split('.')[0]) >= 24;
+
+test('using / await using: disposing a FileHandle, a server and an interval is closing them', { skip: !hasUsing && `Node ${process.version} has no using declarations` }, async () => {
+  const result = await run('disposal.mjs');
+  assert.equal(result.stdout, 'true true function\ndone\n', result.stderr);
+  assertLeaksAsDeclared(result);
+});

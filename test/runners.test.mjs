@@ -145,3 +145,17 @@ test('a leak that keeps the event loop alive: the failure says the run will not 
   assert.match(result.stdout, /^not ok \d+ - leaves a file open$/m);
   assert.equal(result.stdout.match(/event loop alive/g).length, 1, 'not said of a FileHandle');
 });
+
+test('Vitest: every pool (threads, forks, vmThreads, vmForks) runs the helper; exactly the leaky test fails, at its line', async () => {
+  const pools = ['threads', 'forks', 'vmThreads', 'vmForks'];
+  const results = await Promise.all(pools.map((pool) => runNode([join(ROOT, 'node_modules', 'vitest', 'vitest.mjs'), 'run', '--config', 'vitest.config.mjs', `--pool=${pool}`, '--reporter=json'])));
+  for (const [i, result] of results.entries()) {
+    const report = JSON.parse(result.stdout.slice(result.stdout.indexOf('{')));
+    const tests = byTitle(report.testResults[0].assertionResults);
+    assert.equal(tests['leaky test']?.status, 'failed', `${pools[i]}: ${result.stderr.slice(0, 2000)}`);
+    assert.equal(tests['clean test'].status, 'passed', pools[i]);
+    // vm pools run Vitest's transformed code and keep its source maps to themselves: the line is that code's.
+    const site = pools[i].startsWith('vm') ? /fs\.FileHandle opened at vitest\.test\.mjs:\d+:\d+/ : expectedSite('vitest.test.mjs');
+    assert.match(tests['leaky test'].failureMessages.join('\n'), site, pools[i]);
+  }
+});

@@ -48,3 +48,13 @@ test('plain tsc output with .js.map files next to it: the .ts lines, with and wi
     assert.ok(column >= 38 && column <= 42, `column ${column} is within \`open(\` on the .ts line`);
   }
 });
+
+// Type stripping is on by default from Node 22.18 and 23.6; Node 20 has none.
+const stripsTypes = process.features.typescript !== undefined && process.features.typescript !== false;
+
+test('Node\'s own type stripping (node --import leaktrack/register app.mts): the .mts positions, exactly', { skip: !stripsTypes && `Node ${process.version} has no type stripping` }, async () => {
+  const result = await run('ts/stripped/leaky.mts', { env: { NODE_NO_WARNINGS: '1' } });
+  assert.equal(result.stdout, 'true\n', result.stderr);
+  assertLeaksAsDeclared(result);
+  assert.deepEqual(result.report.leaks[0].openedAt, { file: result.file, line: 18, column: 38, function: 'Loader.load' });
+});

@@ -34,13 +34,18 @@ const SETTLE_MS = 100;
  * the program is active, without waiting for the full sweep.
  */
 const RECHECKS = 256;
+/**
+ * Stacks resolved per settle: a burst of long-lived opens (a thousand
+ * connections at once) settles over several ticks, in pauses of a few ms.
+ */
+const SETTLE_BATCH = 64;
 
 /** Keeps a Tag for every open resource; what is left open at the end is a leak. */
 export class Tracker {
   readonly #open = new Set<Tag>();
   #young: Array<Tag | undefined> = [];
   #youngHead = 0;
-  /** Still open when they left the young queue early: settled with the next timer. */
+  /** Open, out of the young queue, waiting to settle. */
   #maturing: Tag[] = [];
   /** Open when they settled: rechecked a slice at a time. */
   #settled: Tag[] = [];
@@ -168,19 +173,24 @@ export class Tracker {
   /** Every tag opened since the last settle: dropped when closed, else its stack made plain. */
   private settle(): void {
     this.#settling = false;
-    const waiting = [...this.#maturing, ...this.#young.slice(this.#youngHead)];
+    const waiting = this.#maturing;
+    for (let i = this.#youngHead; i < this.#young.length; i++) waiting.push(this.#young[i]!);
     this.#young = [];
     this.#youngHead = 0;
-    this.#maturing = [];
+    // Resolving a stack is the costly part: a bounded batch per tick, the rest on the next.
+    let settled = 0;
+    let keep = 0;
     for (const tag of waiting) {
-      if (!tag) continue;
       if (tag.isFinished) this.#open.delete(tag);
-      else {
+      else if (settled < SETTLE_BATCH) {
         tag.settle();
         this.#settled.push(tag);
-      }
+        settled++;
+      } else waiting[keep++] = tag;
     }
+    waiting.length = keep;
     this.recheckSettled();
+    if (keep > 0) this.armSettle();
   }
 
   private recheckSettled(): void {

@@ -95,13 +95,19 @@ function hookPackages(): void {
   const packages = [...new Set([...packageFiles.keys()].map(packageOf))].filter((pkg) => !hooked.has(pkg));
   if (packages.length === 0) return;
   for (const pkg of packages) hooked.add(pkg);
-  whenRequireIsFirstUsed(() => {
-    try {
-      hookRequire(packages);
-    } catch (error) {
-      warnOnce(`cannot hook require() for ${packages.join(', ')}: ${(error as Error).message}; they are not tracked`);
-    }
-  });
+  const cannot = (error: unknown) => warnOnce(`cannot hook require() for ${packages.join(', ')} (${(error as Error)?.message ?? error}); they are not tracked`);
+  try {
+    whenRequireIsFirstUsed(() => {
+      try {
+        hookRequire(packages);
+      } catch (error) {
+        cannot(error);
+      }
+    });
+  } catch (error) {
+    // A module system of a test runner's own (Vitest's vm pools) stands in for node:module.
+    cannot(error);
+  }
 }
 
 /**
