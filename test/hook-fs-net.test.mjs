@@ -42,7 +42,8 @@ test('FileHandles dropped unclosed: collected and closed by GC exactly as bare (
     // Up to Node 24 the program runs on (with a warning per fd); from Node 25 the first GC close ends it.
     const [b, h] = [JSON.parse(bare.stdout), JSON.parse(hooked.stdout)];
     assert.equal(b.fdsLeft, 0, 'bare: the GC closed every fd');
-    assert.equal(h.fdsLeft, b.fdsLeft, 'hooked: as many fds left open as bare');
+    // (An fd of Node's own may close meanwhile: no more left open than bare is what counts.)
+    assert.ok(h.fdsLeft <= b.fdsLeft, `hooked: ${h.fdsLeft} fds left open, bare ${b.fdsLeft}`);
     // 80 MB were dropped: what stays must match bare within 5 % of that.
     assert.ok(Math.abs(h.retainedMB - b.retainedMB) <= 4, `${h.retainedMB} MB retained hooked against ${b.retainedMB} MB bare`);
     assert.match(hooked.stderr, /Closing file descriptor \d+ on garbage collection/);
