@@ -38,3 +38,28 @@ for (const [name, clean, leaky, options = {}] of WORKLOADS) {
     assertLeaksAsDeclared(leaked);
   });
 }
+
+test('a suite-like run (many small ws, undici, express and net tests in one process, node --test): the same results bare and hooked, nothing reported', async (t) => {
+  const { mkdtempSync, readdirSync, readFileSync, rmSync } = await import('node:fs');
+  const { tmpdir } = await import('node:os');
+  const dir = mkdtempSync(join(tmpdir(), 'leaktrack-suite-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const { execFile } = await import('node:child_process');
+  const runSuite = (extraEnv) =>
+    new Promise((resolve) => {
+      const env = { ...process.env, NODE_OPTIONS: '', LEAKTRACK_REPORT: '', NO_COLOR: '1', ...extraEnv };
+      delete env.NODE_TEST_CONTEXT; // set by the node:test running this file
+      execFile(process.execPath, ['--expose-gc', '--test', '--test-reporter=tap', join(COMPAT, 'suite-like.test.mjs')], { cwd: ROOT, env, timeout: 120_000 }, (error, stdout, stderr) =>
+        resolve({ code: error ? error.code : 0, stdout, stderr }),
+      );
+    });
+  const [bare, hooked] = await Promise.all([runSuite({}), runSuite({ NODE_OPTIONS: '--expose-gc --import leaktrack/register', LEAKTRACK_REPORT: join(dir, 'r-%p.json') })]);
+  const summary = (out) => out.split('\n').filter((line) => /^# (tests|pass|fail|cancelled|skipped)/.test(line)).join('\n');
+  assert.match(bare.stdout, /^# pass 26$/m, bare.stdout.slice(-2000));
+  assert.equal(summary(hooked.stdout), summary(bare.stdout));
+  assert.equal(hooked.code, bare.code);
+  assert.doesNotMatch(hooked.stderr, /leaktrack/);
+  const reports = readdirSync(dir).map((name) => JSON.parse(readFileSync(join(dir, name), 'utf8')));
+  assert.ok(reports.length >= 1, 'the test file\'s process reported');
+  assert.deepEqual(reports.flatMap((report) => report.leaks), []);
+});
