@@ -110,10 +110,12 @@ function trackFd(fd: unknown, path: unknown, stack: CapturedStack | undefined): 
 
 function forgetFd(fd: unknown): void {
   if (typeof fd !== 'number' || fdTags.size === 0) return;
-  safely(fdKind, () => {
-    fdTags.get(fd)?.close();
-    fdTags.delete(fd);
-  });
+  safely(fdKind, endFdTag, fd);
+}
+
+function endFdTag(fd: number): void {
+  fdTags.get(fd)?.close();
+  fdTags.delete(fd);
 }
 
 function patchFdFunctions(fs: typeof fsModule): void {
@@ -181,10 +183,10 @@ function patchFsPromises(fsp: typeof import('node:fs/promises')): void {
       // A failed open rejects here, before any tag exists.
       const handle: FileHandle = await original.apply(this, arguments);
       const tag = recordOpened(fileHandleKind, handle, stack, { path: plainPath(path), fd: handle.fd });
-      if (tag) safely(fileHandleKind, () => {
-        watchClose(handle);
+      if (tag) {
+        watchClose(handle); // once; wrapMethod has its own boundary
         handleTags.set(handle.fd, tag);
-      });
+      }
       return handle;
     },
   );

@@ -80,10 +80,12 @@ function trackCheckout(client: PgClient, stack: CapturedStack): void {
 }
 
 function endCheckout(client: PgClient): void {
-  safely(poolClientKind, () => {
-    checkouts.get(client)?.close();
-    checkouts.delete(client);
-  });
+  safely(poolClientKind, closeCheckoutTag, client);
+}
+
+function closeCheckoutTag(client: PgClient): void {
+  checkouts.get(client)?.close();
+  checkouts.delete(client);
 }
 
 function patchClient(Client: { prototype: object }): void {

@@ -44,7 +44,7 @@ export function setReportSettings(options: { filter: LeakFilter | undefined; red
 }
 
 /** Every description passes here before any output. */
-export function describeForReport(text: string): string {
+function describeForReport(text: string): string {
   return settings.redact ? redact(text) : text;
 }
 
