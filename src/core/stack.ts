@@ -36,23 +36,32 @@ export interface Frame {
 /**
  * Record the current call sites, leaving out `above` and every frame above it
  * (the leaktrack wrapper and whatever called into it from outside).
- * Error.stackTraceLimit belongs to the program: raised only for this call,
- * and left as it is where the program made it read-only (a frozen Error):
- * then the program's own limit applies.
+ * The hot path (the record step) does the same inline; see there.
  */
 export function captureStack(above: Function): CapturedStack {
   const holder: CapturedStack = {};
-  const limit = Error.stackTraceLimit;
-  if (limit === STACK_DEPTH || !setStackTraceLimit(STACK_DEPTH)) {
-    Error.captureStackTrace(holder, above);
-    return holder;
-  }
+  const limit = raiseStackLimit();
   try {
     Error.captureStackTrace(holder, above);
   } finally {
-    setStackTraceLimit(limit);
+    restoreStackLimit(limit);
   }
   return holder;
+}
+
+/**
+ * Error.stackTraceLimit belongs to the program: raised only for one capture,
+ * and left as it is where the program made it read-only (a frozen Error):
+ * then the program's own limit applies. Returns the limit to put back, or
+ * undefined when nothing was changed.
+ */
+export function raiseStackLimit(): number | undefined {
+  const limit = Error.stackTraceLimit;
+  return limit === STACK_DEPTH || !setStackTraceLimit(STACK_DEPTH) ? undefined : limit;
+}
+
+export function restoreStackLimit(limit: number | undefined): void {
+  if (limit !== undefined) setStackTraceLimit(limit);
 }
 
 function setPrepareStackTrace(formatter: typeof Error.prepareStackTrace): boolean {

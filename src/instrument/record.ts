@@ -5,7 +5,7 @@
 // what it would have bare. A failure of leaktrack's own code says so once
 // and stops tracking that kind.
 import { processWide } from '../core/process-wide';
-import { captureStack, type CapturedStack } from '../core/stack';
+import { raiseStackLimit, restoreStackLimit, type CapturedStack } from '../core/stack';
 import { nextTagSeq, type ResourceKind, type Tag } from '../core/tag';
 import { processTracker } from '../core/tracker';
 import { warnOnce } from '../core/warn';
@@ -13,6 +13,9 @@ import { isNested } from './ownership';
 
 /** Kinds not recorded: their module was uninstalled, or tracking them failed (for good). */
 const off = processWide('kindsOff', () => new Map<string, 'uninstalled' | 'failed'>());
+
+/** Usually nothing is off: one size check on the hot path. */
+const isOff = (kind: ResourceKind) => off.size !== 0 && off.has(kind.name);
 
 export function setKindTracked(kind: ResourceKind, tracked: boolean): void {
   if (off.get(kind.name) === 'failed') return;
@@ -26,12 +29,21 @@ export function setKindTracked(kind: ResourceKind, tracked: boolean): void {
  * `kind.isOpen`; undefined (an fd number) is closed explicitly.
  */
 export function record(kind: ResourceKind, resource: object | undefined, above: Function, detail?: unknown): Tag | undefined {
-  if (off.has(kind.name) || isNested()) return undefined;
+  if (isOff(kind) || isNested()) return undefined;
+  // Error.captureStackTrace right here, not through stack.ts's captureStack:
+  // each call level between the program's call and the capture costs it
+  // thousands of instructions (npm run bench:instructions).
+  const stack: CapturedStack = {};
+  let limit: number | undefined;
   try {
-    return processTracker.trackCaptured(kind, resource, captureStack(above), detail);
+    limit = raiseStackLimit();
+    Error.captureStackTrace(stack, above);
+    restoreStackLimit(limit);
   } catch (error) {
+    restoreStackLimit(limit);
     return failed(kind, error);
   }
+  return recordOpened(kind, resource, stack, detail);
 }
 
 /**
@@ -40,18 +52,24 @@ export function record(kind: ResourceKind, resource: object | undefined, above: 
  * Undefined when it is not to be tracked.
  */
 export function openingStack(kind: ResourceKind, above: Function): CapturedStack | undefined {
-  if (off.has(kind.name) || isNested()) return undefined;
+  if (isOff(kind) || isNested()) return undefined;
+  const stack: CapturedStack = {}; // inline, as in record()
+  let limit: number | undefined;
   try {
-    const stack = captureStack(above);
+    limit = raiseStackLimit();
+    Error.captureStackTrace(stack, above);
+    restoreStackLimit(limit);
+    limit = undefined;
     stack.seq = nextTagSeq();
     return stack;
   } catch (error) {
+    restoreStackLimit(limit);
     return failed(kind, error);
   }
 }
 
 export function recordOpened(kind: ResourceKind, resource: object | undefined, stack: CapturedStack | undefined, detail?: unknown): Tag | undefined {
-  if (stack === undefined || off.has(kind.name)) return undefined;
+  if (stack === undefined || isOff(kind)) return undefined;
   try {
     return processTracker.trackCaptured(kind, resource, stack, detail);
   } catch (error) {

@@ -1,0 +1,64 @@
+// npm run bench:instructions: machine instructions per operation, bare and
+// under the hook, from valgrind's cachegrind. Time on a shared machine moves
+// 20-30 % between runs; instruction counts repeat within about 1 %, so a 5 %
+// change can be judged. Each workload runs twice (few and more operations)
+// and the difference is divided by the extra operations: start-up cancels.
+// V8 runs single-threaded (--single-threaded) so JIT and GC work is counted
+// on the one thread, the same way each run.
+//
+// Caveat: valgrind runs the program ~50x slower, so leaktrack's 100 ms settle
+// timer fires ~50x more often per operation than it really does; for
+// workloads of many short operations (http) that inflates the hooked count.
+//
+// BENCH_NODES=/path/to/node,/other/node measures each Node in turn.
+import { execFileSync, spawnSync } from 'node:child_process';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
+const WORKLOADS = [
+  { name: 'fs/promises open+close', file: 'fs-promises.mjs', few: 1000, more: 5000 },
+  { name: 'fs.openSync+closeSync', file: 'fs-sync.mjs', few: 2000, more: 12000 },
+  { name: 'net connect+end', file: 'net.mjs', few: 300, more: 1300 },
+  { name: 'http GET keep-alive', file: 'http.mjs', few: 1000, more: 5000 },
+  { name: 'setInterval+clearInterval', file: 'interval.mjs', few: 2000, more: 12000 },
+];
+// What measure.mjs runs for a count: the count plus its warm-up.
+const opsRun = (count, sync) => count + Math.min(sync ? 5000 : 500, count / 10);
+
+function instructions(node, args, file, count) {
+  const result = spawnSync('valgrind', ['--tool=cachegrind', '--cache-sim=no', '--cachegrind-out-file=/dev/null', node, '--single-threaded', ...args, join(ROOT, 'bench', 'workloads', file)], {
+    cwd: ROOT,
+    env: { ...process.env, NODE_OPTIONS: '', LEAKTRACK_REPORT: '', BENCH_OPS: String(count) },
+    encoding: 'utf8',
+  });
+  const match = /I\s+refs:\s+([\d,]+)/.exec(result.stderr);
+  if (!match) throw new Error(`cachegrind gave no count for ${file}: ${result.stderr.slice(-500)}`);
+  return Number(match[1].replaceAll(',', ''));
+}
+
+function perOp(node, args, workload) {
+  const sync = workload.file === 'fs-sync.mjs' || workload.file === 'interval.mjs';
+  const few = instructions(node, args, workload.file, workload.few);
+  const more = instructions(node, args, workload.file, workload.more);
+  return (more - few) / (opsRun(workload.more, sync) - opsRun(workload.few, sync));
+}
+
+if (spawnSync('valgrind', ['--version']).status !== 0) {
+  console.error('bench:instructions needs valgrind (cachegrind) on PATH');
+  process.exit(1);
+}
+const only = process.argv[2];
+const nodes = (process.env.BENCH_NODES ?? process.execPath).split(',').filter(Boolean);
+for (const node of nodes) {
+  const version = execFileSync(node, ['--version'], { encoding: 'utf8' }).trim();
+  console.log(`\nNode ${version}: instructions per operation (cachegrind)\n`);
+  console.log('| workload | bare | leaktrack | added | ratio |');
+  console.log('| --- | ---: | ---: | ---: | ---: |');
+  for (const workload of WORKLOADS.filter((w) => !only || w.file.startsWith(only))) {
+    const bare = perOp(node, [], workload);
+    const hooked = perOp(node, ['--import', 'leaktrack/register'], workload);
+    const k = (n) => `${(n / 1000).toFixed(1)} k`;
+    console.log(`| ${workload.name} | ${k(bare)} | ${k(hooked)} | ${k(hooked - bare)} | ${(hooked / bare).toFixed(2)} |`);
+  }
+}
