@@ -21,9 +21,11 @@ export function run(fixture, { hook = true, nodeArgs = [], env = {}, onStdout, t
   const reportPath = join(dir, 'report.json');
   const file = fixture.startsWith('/') ? fixture : join(FIXTURES, fixture);
   const args = [...(hook ? ['--import', 'leaktrack/register'] : []), ...nodeArgs, file];
+  const childEnv = { ...process.env, NODE_OPTIONS: '', LEAKTRACK_REPORT: reportPath, NO_COLOR: '1', ...env };
+  delete childEnv.NODE_TEST_CONTEXT; // set by the node:test running the suite: a `node --test` child would report to it
   const child = spawn(process.execPath, args, {
     cwd,
-    env: { ...process.env, NODE_OPTIONS: '', LEAKTRACK_REPORT: reportPath, NO_COLOR: '1', ...env },
+    env: childEnv,
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let stdout = '';

@@ -77,3 +77,41 @@ test('a pool never used is described by the PG* variables it would connect with'
   assertLeaksAsDeclared(result);
   assert.equal(result.report.leaks[0].description, 'pg.Pool to 127.0.0.9:6543/orders (0 clients, 0 idle)');
 });
+
+test('transactions: committed, rolled back, failed then rolled back, savepoints, ended, release(err) are not leaks; released mid-transaction is, with the release line', async () => {
+  const result = await runPg('pg-transactions.mjs');
+  assert.equal(result.code, 0, result.stderr);
+  assert.equal(result.stdout, 'failed: 42P01\nnext checkout runs in it: true\ndone\n');
+  assertLeaksAsDeclared(result);
+  assert.equal(
+    result.report.leaks[0].description,
+    `transaction "BEGIN" on a pg.Client to 127.0.0.1:${postgres.port}/postgres, still open when the client was released to the pool at test/fixtures/pg-transactions.mjs:69:10`,
+  );
+});
+
+test('the transactions program behaves the same without the hook', async () => {
+  const bare = await runPg('pg-transactions.mjs', { hook: false });
+  const hooked = await runPg('pg-transactions.mjs');
+  assert.equal(hooked.code, bare.code);
+  assert.equal(hooked.stdout, bare.stdout);
+});
+
+test('cursors and query streams: read to the end, closed, piped, destroyed are not leaks; abandoned ones are; nested in a leaked client they are not reported', async () => {
+  const result = await runPg('pg-cursors.mjs', { onStdout: signalWhen('ready') });
+  assert.equal(result.signal, 'SIGTERM');
+  assert.equal(result.stdout, '1000 10 1000 5\n10 1 1\nready\n');
+  assertLeaksAsDeclared(result);
+  const byKind = Object.fromEntries(result.report.leaks.map((leak) => [leak.kind, leak]));
+  assert.equal(byKind['pg.Cursor'].description, 'cursor "select generate_series(1, 1000) as n", never closed');
+  assert.equal(byKind['pg.Cursor'].openedAt.function, 'abandoned');
+  assert.equal(byKind['pg.QueryStream'].openedAt.function, 'streamAbandoned');
+});
+
+test('under a test helper, a cursor a test leaks on a client opened in before() is that test\'s leak', async () => {
+  const result = await runPg('pg-cursor-in-test.test.mjs', { hook: false, nodeArgs: ['--test', '--test-reporter=tap', '--import', 'leaktrack/node-test'] });
+  assert.notEqual(result.code, 0);
+  assert.match(result.stdout, /not ok \d+ - leaks a cursor/);
+  assert.match(result.stdout, /pg\.Cursor/);
+  assert.match(result.stdout, /ok \d+ - reads to the end/);
+  assert.doesNotMatch(result.stdout, /not ok \d+ - reads to the end/);
+});

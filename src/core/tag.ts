@@ -12,7 +12,7 @@ export interface ResourceKind<R extends object = any> {
   /** The report's `kind`: `family.Name`. */
   readonly name: string;
   /** Still open? Read only at report time and when closed tags are swept. */
-  isOpen?(resource: R): boolean;
+  isOpen?(resource: R, detail: unknown): boolean;
   /**
    * The resource can be open again after isOpen said no (an agent that gets
    * new sockets): its tag is only dropped once the resource is collected.
@@ -26,6 +26,14 @@ export interface ResourceKind<R extends object = any> {
   readonly leakWhenCollected?: boolean;
   /** A short human description, built at report time. */
   describe?(resource: R | undefined, detail: unknown): string;
+  /**
+   * What this resource runs on (a cursor's connection). A report that also
+   * has an open resource whose `holds` is the same object leaves this one
+   * out: only the outermost resource is reported.
+   */
+  heldIn?(resource: R, detail: unknown): object | undefined;
+  /** What this resource holds for the resources running on it (a client's connection). */
+  holds?(resource: R): object | undefined;
 }
 
 const counter = processWide('tagCounter', () => ({ last: 0 }));
@@ -97,6 +105,27 @@ export class Tag {
     this.detail = detail;
   }
 
+  /**
+   * @internal From now on, open until closed explicitly, with nothing left
+   * to watch: the moment the resource leaked has passed (a transaction
+   * still open when its client went back to the pool).
+   */
+  hold(detail: unknown): void {
+    this.ref = undefined;
+    this.detail = detail;
+  }
+
+  /** @internal For the outermost rule: what the resource runs on, and what it holds for others. */
+  containment(): { heldIn: object | undefined; holds: object | undefined } {
+    const resource = this.ref?.deref();
+    if (resource === undefined || !this.spec) return { heldIn: undefined, holds: undefined };
+    try {
+      return { heldIn: this.spec.heldIn?.(resource, this.detail), holds: this.spec.holds?.(resource) };
+    } catch {
+      return { heldIn: undefined, holds: undefined };
+    }
+  }
+
   /** Mark the resource as properly closed. Closing twice is harmless. */
   close(): void {
     const tracker = this.tracker;
@@ -114,7 +143,7 @@ export class Tag {
     const resource = this.ref.deref();
     if (resource === undefined) return this.spec?.leakWhenCollected === true;
     try {
-      return this.spec?.isOpen ? this.spec.isOpen(resource) : true;
+      return this.spec?.isOpen ? this.spec.isOpen(resource, this.detail) : true;
     } catch {
       return false; // a resource we cannot read is not reported
     }

@@ -91,20 +91,25 @@ export class Tracker {
   /**
    * The tags whose resources are still open, oldest first. A resource opened
    * again after it closed (a socket reconnected, a server listening again)
-   * keeps only its newest tag.
+   * keeps only its newest tag of each kind.
    */
   open(): Tag[] {
-    const newestByResource = new Map<object, Tag>();
+    // Per kind: a client and the transaction open on it are two resources.
+    const newestByResource = new Map<object, Map<string, Tag>>();
     const open: Tag[] = [];
     for (const tag of this.#open) {
       if (!tag.isOpen) continue;
       const resource = tag.ref?.deref();
-      if (resource) newestByResource.set(resource, tag);
+      if (resource) {
+        const byKind = newestByResource.get(resource) ?? new Map<string, Tag>();
+        byKind.set(tag.kind, tag);
+        newestByResource.set(resource, byKind);
+      }
       open.push(tag);
     }
     return open.filter((tag) => {
       const resource = tag.ref?.deref();
-      return !resource || newestByResource.get(resource) === tag;
+      return !resource || newestByResource.get(resource)?.get(tag.kind) === tag;
     });
   }
 

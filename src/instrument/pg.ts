@@ -1,13 +1,17 @@
-// pg (node-postgres 8.x, pg-pool 3.x): pg.Client, pg.Pool and pg.PoolClient
-// (a checkout never released). Patched on the user's own copy of pg when the
+// pg (node-postgres 8.x, pg-pool 3.x): pg.Client, pg.Pool, pg.PoolClient
+// (a checkout never released), pg.Transaction (a BEGIN never committed or
+// rolled back), and the cursors and query streams passed to client.query
+// (their kinds: pg-cursor.ts). Patched on the user's own copy of pg when the
 // program loads it; leaktrack has no pg of its own at run time.
 //
 // Nesting: a Client's socket, and a Pool's own clients and their sockets, are
 // opened inside `openedInside` and never tracked on their own.
-import type { CapturedStack } from '../core/stack';
+import { isAbsolute, relative } from 'node:path';
+import { captureStack, firstUserFrame, resolveStack, type CapturedStack } from '../core/stack';
 import { shorten, type ResourceKind, type Tag } from '../core/tag';
 import type { ModuleDefinition } from './definition';
 import { openedInside } from './ownership';
+import { cursorKind, queryStreamKind, submittableKind } from './pg-cursor';
 import { openingStack, record, recordOpened, safely } from './record';
 import { trackConstruction, unwrapMethods, wrapMethod } from './wrap';
 
@@ -20,9 +24,12 @@ interface PgClient {
   _ended?: boolean;
   _connectionError?: boolean;
   _activeQuery?: { text?: string } | null;
-  _queryQueue?: unknown[];
   connection?: { stream?: { destroyed?: boolean } };
   release?: (error?: unknown) => void;
+  /** The server's transaction status from its last ReadyForQuery: I idle, T in a transaction, E failed transaction. */
+  _txStatus?: string | null;
+  _queryQueue?: unknown[];
+  _sentQueryQueue?: unknown[];
 }
 interface PgPool {
   ending?: boolean;
@@ -43,11 +50,14 @@ function poolTarget(options: NonNullable<PgPool['options']>): string {
   });
 }
 
+const clientIsOpen = (c: PgClient) => !c._ending && !c._ended && !c._connectionError && c.connection?.stream?.destroyed !== true;
+
 /** Closed by end(), by pg after a connection error, or when its socket died. */
 export const clientKind: ResourceKind<PgClient> = {
   name: 'pg.Client',
-  isOpen: (c) => !c._ending && !c._ended && !c._connectionError && c.connection?.stream?.destroyed !== true,
+  isOpen: clientIsOpen,
   describe: (c) => (c ? `pg.Client to ${where(c)}` : 'pg.Client'),
+  holds: (c) => c.connection,
 };
 
 export const poolKind: ResourceKind<PgPool> = {
@@ -69,7 +79,131 @@ export const poolClientKind: ResourceKind<PgClient> = {
     const running = c._activeQuery?.text ?? (c._queryQueue?.length ? 'queued queries' : undefined);
     return `checkout of a pg.Client to ${where(c)}, never released${running ? `; query still running: ${shorten(running)}` : ''}`;
   },
+  holds: (c) => c.connection,
 };
+
+// ---- transactions ------------------------------------------------------------
+//
+// When a transaction is open is read from the server's own answer: every
+// ReadyForQuery carries the status (idle, in transaction, failed
+// transaction), which pg keeps as `_txStatus`. So COMMIT, ROLLBACK, END,
+// ABORT, savepoints, COMMIT AND CHAIN and a failed COMMIT all count without
+// leaktrack parsing them. Only the start is recognised from the SQL text
+// (BEGIN, START TRANSACTION), because the opening stack must be taken at the
+// program's call: a query that is not one costs one anchored regex test.
+
+const TRANSACTION_START = /^\s*(?:begin|start\s+transaction)\b/i;
+const inTransaction = (status: unknown) => status === 'T' || status === 'E';
+
+interface TransactionDetail {
+  client: string;
+  sql: string;
+  /** The BEGIN's ReadyForQuery came: from now on the server's status decides. */
+  begun: boolean;
+  /** Where the client went back to the pool with the transaction open. */
+  releasedAt?: string;
+}
+
+/** Open from the BEGIN until the server says idle, or the client ends. */
+export const transactionKind: ResourceKind<PgClient> = {
+  name: 'pg.Transaction',
+  isOpen: (c, detail) => clientIsOpen(c) && (!(detail as TransactionDetail).begun || inTransaction(c._txStatus)),
+  describe: (c, detail) => {
+    const d = detail as TransactionDetail;
+    const state = c?._txStatus === 'E' ? 'failed, never rolled back' : 'never committed or rolled back';
+    if (d.releasedAt) return `transaction "${d.sql}" on a pg.Client to ${d.client}, still open when the client was released to the pool at ${d.releasedAt}`;
+    return `transaction "${d.sql}" on a pg.Client to ${d.client}, ${state}`;
+  },
+  heldIn: (c) => c.connection,
+};
+
+/** BEGINs sent and not yet answered, by pg's query object (a few at a time, and only while one is on its way). */
+const pendingBegins = new WeakMap<object, Tag>();
+let pendingCount = 0;
+/** The open transaction of each client that has begun one. */
+const transactions = new WeakMap<PgClient, Tag>();
+
+function queryText(config: unknown): string | undefined {
+  const text = typeof config === 'string' ? config : (config as { text?: unknown } | null | undefined)?.text;
+  return typeof text === 'string' ? text : undefined;
+}
+
+/** pg's query object for the text just passed to client.query: queued, sent (pipeline mode) or active. */
+function queuedQuery(client: PgClient, text: string): object | undefined {
+  const candidates = [client._queryQueue?.at(-1), client._sentQueryQueue?.at(-1), client._activeQuery];
+  return candidates.find((query) => (query as { text?: unknown } | undefined)?.text === text) as object | undefined;
+}
+
+function beginSent(sent: { client: PgClient; text: string; stack: CapturedStack }): void {
+  const query = queuedQuery(sent.client, sent.text);
+  if (!query) return; // refused at once (client not queryable): no transaction
+  const detail: TransactionDetail = { client: where(sent.client), sql: shorten(sent.text, 60), begun: false };
+  const tag = recordOpened(transactionKind, sent.client, sent.stack, detail);
+  if (!tag) return;
+  pendingBegins.set(query, tag);
+  pendingCount++;
+}
+
+/** A ReadyForQuery, before pg handles it (the query's callback may release the client). */
+function readyForQuery(ready: { client: PgClient; status: unknown }): void {
+  const query = ready.client._activeQuery;
+  const tag = query ? pendingBegins.get(query) : undefined;
+  if (!tag || !query) return;
+  pendingBegins.delete(query);
+  pendingCount--;
+  // A BEGIN inside a transaction starts nothing (the server warns); a failed one neither.
+  if (inTransaction(ready.client._txStatus) || !inTransaction(ready.status)) {
+    tag.close();
+    return;
+  }
+  (tag.detail as TransactionDetail).begun = true;
+  transactions.get(ready.client)?.close();
+  transactions.set(ready.client, tag);
+}
+
+/**
+ * Back to the pool inside a transaction: the next checkout runs in it, its
+ * locks stay held. That is the leak, whatever happens later: the tag stays
+ * open from here, with the release line. (release(err) destroys the client,
+ * and with it the transaction.)
+ */
+function releasedInTransaction(client: PgClient): void {
+  const tag = transactions.get(client);
+  if (!tag?.isOpen || !inTransaction(client._txStatus)) return;
+  transactions.delete(client);
+  const frame = firstUserFrame(resolveStack(captureStack(releasedInTransaction)));
+  const at = frame ? `${relativeToCwd(frame.file)}:${frame.line}:${frame.column}` : 'a line of pg-pool';
+  tag.hold({ ...(tag.detail as TransactionDetail), releasedAt: at });
+}
+
+function relativeToCwd(file: string): string {
+  const path = relative(process.cwd(), file);
+  return path && !path.startsWith('..') && !isAbsolute(path) ? path : file;
+}
+
+function patchTransactions(Client: { prototype: object }): void {
+  wrapMethod(Client.prototype, 'query', (original) =>
+    function query(this: PgClient, config: unknown) {
+      if (typeof (config as { submit?: unknown } | null)?.submit === 'function') {
+        const submittable = submittableKind(config as object);
+        if (submittable) record(submittable.kind, config as object, query, submittable.sql);
+        return original.apply(this, arguments);
+      }
+      const text = queryText(config);
+      if (text === undefined || !TRANSACTION_START.test(text)) return original.apply(this, arguments);
+      const stack = openingStack(transactionKind, query);
+      const result = original.apply(this, arguments);
+      if (stack) safely(transactionKind, beginSent, { client: this, text, stack });
+      return result;
+    },
+  );
+  wrapMethod(Client.prototype, '_handleReadyForQuery', (original) =>
+    function _handleReadyForQuery(this: PgClient, message?: { status?: unknown }) {
+      if (pendingCount > 0) safely(transactionKind, readyForQuery, { client: this, status: message?.status });
+      return original.apply(this, arguments);
+    },
+  );
+}
 
 const checkouts = new WeakMap<PgClient, Tag>();
 
@@ -95,6 +229,7 @@ function patchClient(Client: { prototype: object }): void {
       return openedInside(original, this, arguments);
     },
   );
+  patchTransactions(Client);
 }
 
 /** pg-pool exports the Pool class: return a stand-in that tracks each pool where it is created. */
@@ -130,8 +265,9 @@ function patchPool(OriginalPool: new (...args: any[]) => object): unknown {
   );
   // Every release path (release(), release(err), pool.query) ends here.
   wrapMethod(proto, '_release', (original) =>
-    function _release(this: PgPool, client: PgClient) {
+    function _release(this: PgPool, client: PgClient, _idleListener: unknown, error?: unknown) {
       endCheckout(client);
+      if (!error) safely(transactionKind, releasedInTransaction, client);
       return original.apply(this, arguments);
     },
   );
@@ -143,13 +279,13 @@ const POOL_METHODS = ['newClient', 'query', 'connect', '_release'];
 
 export const pgDefinition: ModuleDefinition = {
   name: 'pg',
-  kinds: [clientKind, poolKind, poolClientKind],
+  kinds: [clientKind, poolKind, poolClientKind, transactionKind, cursorKind, queryStreamKind],
   files: [
     {
       file: 'pg/lib/client.js',
       versions: '8.x',
       patch: patchClient,
-      unpatch: (Client: { prototype: object }) => unwrapMethods(Client.prototype, ['connect']),
+      unpatch: (Client: { prototype: object }) => unwrapMethods(Client.prototype, ['connect', 'query', '_handleReadyForQuery']),
     },
     {
       file: 'pg-pool',
