@@ -5,7 +5,6 @@
 // Node compiles each CommonJS file with a fixed cost, and one file loads
 // faster than many. State shared with a separately loaded copy (the test
 // helpers, `require('leaktrack')`) is process-wide (core/process-wide.ts).
-import { isMainThread } from 'node:worker_threads';
 import { processConfig, type Config } from './config';
 import { processWide } from './core/process-wide';
 import { warnOnce } from './core/warn';
@@ -37,11 +36,11 @@ export function start(by: StartedBy): Config | undefined {
   const config = processConfig();
   if (!config.enabled) {
     // Asked to fail on leaks, with a config that cannot be trusted: the verdict is "failed", not green.
-    if (by === 'hook' && config.invalid && config.fail && isMainThread) failAtExit(config.invalid);
+    if (by === 'hook' && config.invalid && config.fail && isMainThread()) failAtExit(config.invalid);
     return undefined;
   }
   // Worker threads load the hook too; the main thread alone reports (one report per process).
-  if (by === 'hook' && !isMainThread) return undefined;
+  if (by === 'hook' && !isMainThread()) return undefined;
   started.any = true;
   setReportSettings({ filter: makeLeakFilter(config), redact: config.redact });
   if (by === 'hook' && !started.hook) {
@@ -50,6 +49,21 @@ export function start(by: StartedBy): Config | undefined {
     if (config.intervalMs) startCensus(config.intervalMs);
   }
   // Last: from here on, the program's first require() loads require-in-the-middle.
-  install();
+  // Builtins wait until first reached only under the hook, at start: a helper
+  // or the API starts inside a running program (and, in Vitest's vm pools,
+  // under a module system of the runner's own, which passes no Node hook).
+  install(undefined, { deferBuiltins: by === 'hook' });
   return config;
+}
+
+/**
+ * node:worker_threads loads Node's streams, a few ms at start that a program
+ * may never need. Inside a worker, Node replaces process.chdir by a stand-in
+ * that throws; its name tells, with worker_threads as the fallback.
+ */
+function isMainThread(): boolean {
+  const name = typeof process.chdir === 'function' ? process.chdir.name : undefined;
+  if (name === 'wrappedChdir') return true;
+  if (name === 'unavailableInWorker') return false;
+  return (require('node:worker_threads') as typeof import('node:worker_threads')).isMainThread;
 }

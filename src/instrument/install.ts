@@ -1,5 +1,5 @@
-// Installing module definitions: builtins now (and ESM named imports of them
-// refreshed), package files when the program loads them, channels
+// Installing module definitions: builtins now, or when first reached
+// (lazy-builtins.ts), and ESM named imports of them refreshed; package files when the program loads them, channels
 // subscribed. Each patch runs inside an error boundary; `uninstall` is the
 // exact reverse, so a definition can be tested in process.
 import { subscribe, unsubscribe } from 'node:diagnostics_channel';
@@ -10,6 +10,7 @@ import { processWide } from '../core/process-wide';
 import { warnOnce } from '../core/warn';
 import { isBuiltinFile, type ModuleDefinition, type PatchedFile } from './definition';
 import { definitions } from './index';
+import { deferBuiltin, forgetDeferred } from './lazy-builtins';
 import { setKindTracked } from './record';
 import { satisfies } from './versions';
 import { nameTarget } from './wrap';
@@ -25,14 +26,14 @@ interface Installed {
 const installed = processWide('installed', () => new Map<string, Installed>());
 const packageFiles = processWide('packageFiles', () => new Map<string, { definition: string; file: PatchedFile }>());
 
-export function install(list: readonly ModuleDefinition[] = definitions): void {
+export function install(list: readonly ModuleDefinition[] = definitions, options: { deferBuiltins?: boolean } = {}): void {
   for (const definition of list) {
     const first = !installed.has(definition.name);
     const state: Installed = installed.get(definition.name) ?? { packageExports: [], channels: [] };
     installed.set(definition.name, state);
     for (const kind of definition.kinds) setKindTracked(kind, true);
     // Builtins every time: a patch is idempotent, and refreshes per-realm globals (Jest).
-    for (const file of definition.files) if (isBuiltinFile(file)) patchBuiltin(definition, file);
+    for (const file of definition.files) if (isBuiltinFile(file)) patchBuiltin(definition, file, options.deferBuiltins === true);
     if (!first) continue;
     for (const source of definition.channels ?? []) {
       const listener = (message: unknown, name: string | symbol) => guarded(definition.name, source.channel, () => source.onMessage(message, name));
@@ -52,7 +53,7 @@ export function uninstall(definition: ModuleDefinition): void {
   installed.delete(definition.name);
   for (const kind of definition.kinds) setKindTracked(kind, false);
   for (const file of definition.files) {
-    if (isBuiltinFile(file) && versionFits(file)) guarded(definition.name, file.file, () => file.unpatch(builtinExports(file)));
+    if (isBuiltinFile(file) && versionFits(file) && !forgetDeferred(file.file)) guarded(definition.name, file.file, () => file.unpatch(builtinExports(file)));
   }
   for (const { file, exports } of state.packageExports) guarded(definition.name, file.file, () => file.unpatch(exports));
   for (const { channel, listener } of state.channels) unsubscribe(channel, listener);
@@ -65,13 +66,15 @@ function builtinExports(file: PatchedFile): object {
 
 const versionFits = (file: PatchedFile) => !file.versions || satisfies(process.versions.node, file.versions);
 
-function patchBuiltin(definition: ModuleDefinition, file: PatchedFile): void {
+function patchBuiltin(definition: ModuleDefinition, file: PatchedFile, mayDefer: boolean): void {
   if (!versionFits(file)) return; // written for other Node versions
-  guarded(definition.name, file.file, () => {
-    const exports = builtinExports(file);
-    nameTarget(exports, file.file.replace(/^node:/, ''));
-    file.patch(exports);
-  });
+  const patch = () =>
+    guarded(definition.name, file.file, () => {
+      const exports = builtinExports(file);
+      nameTarget(exports, file.file.replace(/^node:/, ''));
+      file.patch(exports);
+    });
+  if (!mayDefer || !deferBuiltin(file.file, patch)) patch();
 }
 
 function guarded(name: string, where: string, run: () => void): void {

@@ -1,7 +1,6 @@
 // The stderr report: what a person reads first. Identical opening sites are
 // folded into one entry with a count; paths are relative to the cwd.
 import { relative, isAbsolute } from 'node:path';
-import { isatty } from 'node:tty';
 import type { Frame } from '../core/stack';
 import type { Leak } from './leaks';
 
@@ -85,5 +84,6 @@ function painter(color: boolean) {
 export function stderrWantsColor(env: NodeJS.ProcessEnv = process.env): boolean {
   if (env.NO_COLOR !== undefined && env.NO_COLOR !== '') return false;
   if (env.FORCE_COLOR !== undefined && env.FORCE_COLOR !== '0') return true;
-  return isatty(2); // not process.stderr: reading it would open a stream
+  // not process.stderr: reading it would open a stream; node:tty loads net, so only now
+  return (require('node:tty') as typeof import('node:tty')).isatty(2);
 }
