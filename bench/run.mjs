@@ -3,6 +3,11 @@
 // rounds; the median µs/op of each, and the median of each round's ratio.
 // Then start-up, and memory under the hook. Results also go to
 // bench/results.json. Starts its own PostgreSQL for the pg workload.
+//
+// BENCH_NODES=/path/to/node,/other/node runs the whole bench under each Node
+// in turn (ratios against bare on the same Node, in the same run; results in
+// bench/results-<version>.json). BENCH_ONLY=startup measures start-up only.
+// `npm run bench:versions` does both for the Nodes of `npm run test:versions`.
 import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -11,6 +16,17 @@ import { fileURLToPath } from 'node:url';
 import { startPostgres } from '../test/support/postgres.mjs';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
+
+if (process.env.BENCH_NODES && !process.env.BENCH_CHILD) {
+  for (const node of process.env.BENCH_NODES.split(',').filter(Boolean)) {
+    console.log(`\n## ${execFileSync(node, ['--version'], { encoding: 'utf8' }).trim()}\n`);
+    const child = spawnSync(node, [fileURLToPath(import.meta.url)], { cwd: ROOT, stdio: 'inherit', env: { ...process.env, BENCH_CHILD: '1', PATH: `${dirname(node)}:${process.env.PATH}` } });
+    if (child.status !== 0) process.exit(child.status ?? 1);
+  }
+  process.exit(0);
+}
+const ONLY_STARTUP = process.env.BENCH_ONLY === 'startup';
+const STARTUP_TARGET_MS = 10;
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
 const MODES = {
   bare: [],
@@ -58,10 +74,10 @@ function makeEsmApp(dir) {
   return join(dir, 'app.mjs');
 }
 
-const postgres = await startPostgres();
+const postgres = ONLY_STARTUP ? undefined : await startPostgres();
 const results = [];
 try {
-  for (const workload of WORKLOADS) {
+  for (const workload of ONLY_STARTUP ? [] : WORKLOADS) {
     const times = { bare: [], leaktrack: [], asyncHooks: [] };
     const modes = Object.keys(MODES);
     for (let round = 0; round < ROUNDS; round++) {
@@ -78,11 +94,11 @@ try {
     results.push({ workload: workload.name, bareNsPerOp: bare, hookedNsPerOp: hooked, asyncHooksNsPerOp: asyncHooks, ratio: pairedRatio('leaktrack'), asyncHooksRatio: pairedRatio('asyncHooks'), target: workload.target, runs: times });
   }
 } finally {
-  await postgres.stop();
+  await postgres?.stop();
 }
 
 // The floor: one stack capture per operation (what the hook cannot skip), measured in this run.
-const floorRuns = Array.from({ length: ROUNDS }, () =>
+const floorRuns = Array.from({ length: ONLY_STARTUP ? 1 : ROUNDS }, () =>
   JSON.parse(execFileSync(process.execPath, [join(ROOT, 'bench', 'capture-floor.mjs')], { cwd: ROOT, encoding: 'utf8' }).trim().split('\n').pop()),
 );
 const capture = { depth: floorRuns[0].depth, syncNs: median(floorRuns.map((r) => r.syncNs)), asyncNs: median(floorRuns.map((r) => r.asyncNs)) };
@@ -93,17 +109,18 @@ const startup = [];
 for (const [name, args] of [['`node -e 0`', ['-e', '0']], ['ESM app, 200 modules', [makeEsmApp(appDir)]]]) {
   const times = { bare: [], leaktrack: [] };
   for (let round = 0; round < ROUNDS * 4; round++) for (const mode of Object.keys(times)) times[mode].push(startupMs(mode, args));
-  startup.push({ startup: name, bareMs: median(times.bare), hookedMs: median(times.leaktrack), addedMs: median(times.leaktrack) - median(times.bare), targetAddedMs: 25 });
+  startup.push({ startup: name, bareMs: median(times.bare), hookedMs: median(times.leaktrack), addedMs: median(times.leaktrack) - median(times.bare), targetAddedMs: STARTUP_TARGET_MS });
 }
 rmSync(appDir, { recursive: true, force: true });
 
-const memory = JSON.parse(
+const memory = ONLY_STARTUP ? undefined : JSON.parse(
   execFileSync(process.execPath, ['--expose-gc', ...MODES.leaktrack, join(ROOT, 'bench', 'memory.mjs')], { cwd: ROOT, env: { ...process.env, NODE_OPTIONS: '', LEAKTRACK_REPORT: '' }, encoding: 'utf8' }).trim().split('\n').pop(),
 );
 
 const machine = `${os.cpus().length} × ${os.cpus()[0]?.model ?? 'cpu'}, ${Math.round(os.totalmem() / 2 ** 30)} GiB, Node ${process.version}`;
 const us = (ns) => (ns / 1000).toFixed(1);
 console.log(`leaktrack bench: ${ROUNDS} rounds, medians (${machine})\n`);
+if (!ONLY_STARTUP) {
 console.log('| workload | bare µs/op | leaktrack µs/op | leaktrack/bare | target | floor: bare + 1 capture | async_hooks/bare |');
 console.log('| --- | ---: | ---: | ---: | ---: | ---: | ---: |');
 for (const r of results) {
@@ -112,10 +129,12 @@ for (const r of results) {
 }
 console.log(`\nOne opening-stack capture (${capture.depth} frames): ${us(capture.asyncNs)} µs after an await, ${us(capture.syncNs)} µs in sync code 12 frames deep.`);
 console.log('"floor" is the ratio a workload would have if the hook cost nothing but that capture.');
+}
 console.log('\n| start-up | bare | leaktrack | added | target |');
 console.log('| --- | ---: | ---: | ---: | ---: |');
 for (const s of startup) console.log(`| ${s.startup} | ${s.bareMs.toFixed(1)} ms | ${s.hookedMs.toFixed(1)} ms | +${s.addedMs.toFixed(1)} ms${s.addedMs <= s.targetAddedMs ? '' : ' (over)'} | ≤ +${s.targetAddedMs} ms |`);
 const pct = (x) => `${(x * 100).toFixed(1)} %`;
+if (memory) {
 console.log('\n| memory under the hook | heap before → after (after GC) | growth | tags held |');
 console.log('| --- | ---: | ---: | ---: |');
 for (const [name, m] of [['fs.openSync+closeSync', memory.fs], ['net connect+end', memory.net]]) {
@@ -123,4 +142,6 @@ for (const [name, m] of [['fs.openSync+closeSync', memory.fs], ['net connect+end
 }
 const o = memory.open10k;
 console.log(`\n10,000 resources left open: report() ${o.reportMs.toFixed(0)} ms, JSON ${(o.jsonBytes / 2 ** 20).toFixed(1)} MiB, stderr text ${o.textMs.toFixed(0)} ms (${o.textBytes} bytes: one folded site)`);
-writeFileSync(join(ROOT, 'bench', 'results.json'), JSON.stringify({ machine, rounds: ROUNDS, capture, results, startup, memory }, null, 2) + '\n');
+}
+const resultsFile = process.env.BENCH_CHILD ? `results-${process.version}.json` : 'results.json';
+writeFileSync(join(ROOT, 'bench', resultsFile), JSON.stringify({ machine, rounds: ROUNDS, capture, results, startup, memory }, null, 2) + '\n');

@@ -99,7 +99,7 @@ test('the transactions program behaves the same without the hook', async () => {
 test('cursors and query streams: read to the end, closed, piped, destroyed are not leaks; abandoned ones are; nested in a leaked client they are not reported', async () => {
   const result = await runPg('pg-cursors.mjs', { onStdout: signalWhen('ready') });
   assert.equal(result.signal, 'SIGTERM');
-  assert.equal(result.stdout, '1000 10 1000 5 I\n10 1 1\nready\n');
+  assert.equal(result.stdout, '1000 10 1000 5 I 42P01\n10 1 1\nready\n');
   assertLeaksAsDeclared(result);
   const byKind = Object.fromEntries(result.report.leaks.map((leak) => [leak.kind, leak]));
   assert.equal(byKind['pg.Cursor'].description, 'cursor "select generate_series(1, 1000) as n", never closed');

@@ -23,7 +23,7 @@ export interface ResourceKind<R extends object = any> {
    * FileHandle the program dropped, closed by garbage collection). Such a
    * kind closes its tags explicitly when the program closes the resource.
    */
-  readonly leakWhenCollected?: boolean;
+  readonly leakWhenCollected?: boolean | ((detail: unknown) => boolean);
   /** A short human description, built at report time. */
   describe?(resource: R | undefined, detail: unknown): string;
   /**
@@ -141,7 +141,10 @@ export class Tag {
     if (!this.tracker) return false;
     if (!this.ref) return true;
     const resource = this.ref.deref();
-    if (resource === undefined) return this.spec?.leakWhenCollected === true;
+    if (resource === undefined) {
+      const leak = this.spec?.leakWhenCollected;
+      return typeof leak === 'function' ? leak(this.detail) : leak === true;
+    }
     try {
       return this.spec?.isOpen ? this.spec.isOpen(resource, this.detail) : true;
     } catch {
@@ -152,7 +155,8 @@ export class Tag {
   /** @internal for the sweep: the resource can never be open again. */
   get isFinished(): boolean {
     if (!this.tracker) return true;
-    if (this.spec?.mayReopen) return this.ref !== undefined && this.ref.deref() === undefined;
+    // Still there, it may open (again): kept. Collected, it is finished unless that is a leak.
+    if (this.spec?.mayReopen && this.ref?.deref() !== undefined) return false;
     return !this.isOpen;
   }
 

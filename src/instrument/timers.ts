@@ -16,26 +16,32 @@ export const intervalKind: ResourceKind<Timeout> = {
   describe: (timer) => `setInterval every ${timer ? (timer as unknown as { _repeat: number })._repeat : '?'} ms`,
 };
 
+/** The tag's detail: plain flags, and the signal held weakly (it is the program's). */
 interface IteratorState {
   started: boolean;
   done: boolean;
-  signal?: AbortSignal;
+  signal: WeakRef<AbortSignal> | undefined;
+  delay: unknown;
 }
+
+const running = (state: IteratorState) => state.started && !state.done && state.signal?.deref()?.aborted !== true;
 
 /**
  * A timers/promises interval exists while its iterator is being iterated and
- * has not ended (`break`, `return()`, an abort).
+ * has not ended (`break`, `return()`, an abort). An iterator the program
+ * dropped mid-iteration is still one: its timer goes on firing, and nothing
+ * of it is reachable to stop it (a module-level const is gone once the
+ * module has run). So whether it is open is read from the tag's own state,
+ * whether or not the iterator is still there.
  */
 export const intervalIteratorKind: ResourceKind<object> = {
   name: 'timers.Interval',
-  isOpen: (iterator) => {
-    const state = iteratorStates.get(iterator);
-    return !!state && state.started && !state.done && !state.signal?.aborted;
-  },
-  describe: (_iterator, delay) => `timers/promises setInterval every ${String(delay ?? 1)} ms`,
+  // Not open until first iterated: its tag must not be dropped before.
+  mayReopen: true,
+  isOpen: (_iterator, state) => running(state as IteratorState),
+  leakWhenCollected: (state) => running(state as IteratorState),
+  describe: (_iterator, state) => `timers/promises setInterval every ${String((state as IteratorState).delay ?? 1)} ms`,
 };
-
-const iteratorStates = new WeakMap<object, IteratorState>();
 
 function patchSetInterval(timersModule: typeof timers): void {
   const original = originalOf(timersModule.setInterval);
@@ -61,7 +67,8 @@ function patchPromisesSetInterval(timersPromises: typeof import('node:timers/pro
     function setInterval(this: unknown, delay?: number, _value?: unknown, options?: { ref?: boolean; signal?: AbortSignal }) {
       const inner: AsyncGenerator = original.apply(this, arguments);
       // (The original read options.signal already: a getter that throws threw there.)
-      const state: IteratorState = { started: false, done: false, signal: options?.signal };
+      const signal = options?.signal;
+      const state: IteratorState = { started: false, done: false, signal: signal ? new WeakRef(signal) : undefined, delay };
       // Delegation keeps next/return/throw exactly as the original iterator's.
       const iterator = (async function* setIntervalIterator() {
         state.started = true;
@@ -71,8 +78,7 @@ function patchPromisesSetInterval(timersPromises: typeof import('node:timers/pro
           state.done = true;
         }
       })();
-      iteratorStates.set(iterator, state);
-      record(intervalIteratorKind, iterator, setInterval, delay);
+      record(intervalIteratorKind, iterator, setInterval, state);
       return iterator;
     },
   );

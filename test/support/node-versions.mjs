@@ -4,13 +4,17 @@
 // `npm test` made. Versions run one after another: the suite is timing-aware
 // and a 2-core machine is already busy with one. Prints one line per version
 // and a closing "N passed, N failed" line; exits 1 if any test failed.
+// `npm run bench:versions` (--bench): instead, `npm run bench` under this
+// machine's Node and each of those (BENCH_ONLY=startup for start-up alone).
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const ROOT = resolve(fileURLToPath(new URL('../..', import.meta.url)));
-const majors = process.argv.slice(2).length > 0 ? process.argv.slice(2) : ['22', '24', '26'];
+const bench = process.argv.includes('--bench');
+const asked = process.argv.slice(2).filter((arg) => arg !== '--bench');
+const majors = asked.length > 0 ? asked : ['22', '24', '26'];
 
 function install(major) {
   const dir = join(ROOT, '.node-versions', major);
@@ -37,6 +41,12 @@ function suite(bin) {
 
 function testFiles() {
   return spawnSync('sh', ['-c', 'ls test/*.test.mjs'], { cwd: ROOT, encoding: 'utf8' }).stdout.trim().split('\n');
+}
+
+if (bench) {
+  const nodes = [process.execPath, ...majors.map((major) => join(install(major), 'node'))];
+  const run = spawnSync(process.execPath, [join(ROOT, 'bench', 'run.mjs')], { cwd: ROOT, stdio: 'inherit', env: { ...process.env, BENCH_NODES: nodes.join(',') } });
+  process.exit(run.status ?? 1);
 }
 
 const count = (out, name) => Number(new RegExp(`^# ${name} (\\d+)$`, 'm').exec(out)?.[1] ?? 0);
