@@ -33,6 +33,7 @@ test('timers.Interval: global, named-import and timers/promises intervals never 
     'setInterval every 2000 ms',
     'setInterval every 3000 ms',
     'timers/promises setInterval every 5 ms',
+    'timers/promises setInterval every 7 ms',
   ]);
 });
 

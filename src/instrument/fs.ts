@@ -201,18 +201,23 @@ export const fsDefinition: ModuleDefinition = {
     {
       file: 'node:fs',
       patch(fs: typeof fsModule) {
-        // fs.promises and require('fs/promises') are one object.
-        patchFsPromises(fs.promises);
         patchFdFunctions(fs);
         patchStreams(fs);
       },
       unpatch(fs: typeof fsModule) {
-        unwrapMethods(fs.promises, ['open']);
+        unwrapMethods(fs, FD_FUNCTIONS);
+        fdTags.clear();
+      },
+    },
+    {
+      // The same object as fs.promises. Its own file: loading it costs start-up time.
+      file: 'node:fs/promises',
+      patch: patchFsPromises,
+      unpatch(fsp: typeof import('node:fs/promises')) {
+        unwrapMethods(fsp, ['open']);
         if (fileHandlePrototype) unwrapMethods(fileHandlePrototype, ['close']);
         fileHandlePrototype = undefined;
         handleTags.clear();
-        unwrapMethods(fs, FD_FUNCTIONS);
-        fdTags.clear();
       },
     },
   ],

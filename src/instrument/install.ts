@@ -3,7 +3,7 @@
 // subscribed. Each patch runs inside an error boundary; `uninstall` is the
 // exact reverse, so a definition can be tested in process.
 import { subscribe, unsubscribe } from 'node:diagnostics_channel';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import Module, { createRequire, syncBuiltinESMExports } from 'node:module';
 import { join, sep } from 'node:path';
 import { processWide } from '../core/process-wide';
@@ -134,7 +134,10 @@ function whenRequireIsFirstUsed(hook: () => void): void {
 }
 
 function hookRequire(packages: string[]): void {
-  const { Hook } = requireBuiltin('require-in-the-middle') as typeof import('require-in-the-middle');
+  // require-in-the-middle bundled at build time, with a silent stand-in for
+  // its `debug` (no-debug.cjs); from dist/ (the hook bundle) or dist/instrument/.
+  const bundle = ['./require-hook.bundle.js', '../require-hook.bundle.js'].map((file) => join(__dirname, file)).find((file) => existsSync(file));
+  const { Hook } = requireBuiltin(bundle ?? 'require-in-the-middle') as typeof import('require-in-the-middle');
   new Hook(packages, { internals: true }, (exports, name, basedir) => {
     const found = packageFiles.get(name.split(sep).join('/'));
     const state = found && installed.get(found.definition);

@@ -5,11 +5,13 @@
 // import (both pass the resolve hook) or by process.getBuiltinModule (wrapped
 // until the last pending builtin is patched); then the hook is removed.
 // Node 20 has no registerHooks: there every builtin is patched at start.
-import Module, { syncBuiltinESMExports } from 'node:module';
+import Module, { createRequire, syncBuiltinESMExports } from 'node:module';
 import { unwrapMethod, wrapMethod } from './wrap';
 
 /** Where the lazy path applies: costly builtins the program may never load. */
-const DEFERRABLE = new Set(['net', 'http', 'https', 'child_process', 'worker_threads']);
+const DEFERRABLE = new Set(['fs/promises', 'timers/promises', 'net', 'http', 'https', 'child_process', 'worker_threads']);
+/** Also reached as a getter of their parent module (`require('fs').promises`), which passes no hook. */
+const PROMISES_OF: Record<string, string> = { 'fs/promises': 'node:fs', 'timers/promises': 'node:timers' };
 /**
  * These use net internally (through Node's own require, which passes no
  * hook): a server they create listens through net.Server.prototype.listen,
@@ -19,21 +21,24 @@ const USES_NET = new Set(['http', 'https', 'tls', 'http2']);
 
 type RegisterHooks = (hooks: { resolve: (specifier: string, context: unknown, next: (specifier: string, context: unknown) => unknown) => unknown }) => { deregister(): void };
 
+const requireBuiltin = createRequire(__filename);
 const pending = new Map<string, () => void>();
 let hooks: { deregister(): void } | undefined;
 
 const bareName = (specifier: string) => (specifier.startsWith('node:') ? specifier.slice(5) : specifier);
 
 /**
- * Patch `file` (a `node:` name) now if it is loaded already or cannot wait;
- * otherwise when the program first reaches it. Returns false when it was
- * patched now.
+ * Defer patching `file` (a `node:` name) until the program first reaches
+ * it. False when it cannot wait (no registerHooks, already loaded, not a
+ * costly one, a frozen parent): then the caller patches now.
  */
 export function deferBuiltin(file: string, patch: () => void): boolean {
   const name = bareName(file);
   const registerHooks = (Module as unknown as { registerHooks?: RegisterHooks }).registerHooks;
   if (!registerHooks || !DEFERRABLE.has(name) || (process as { moduleLoadList?: string[] }).moduleLoadList?.includes(`NativeModule ${name}`)) return false;
   if (pending.has(name)) return true;
+  // A parent frozen by an earlier preload: its getter cannot be watched, so now.
+  if (PROMISES_OF[name] && !watchPromisesGetter(PROMISES_OF[name], name)) return false;
   pending.set(name, patch);
   if (!hooks) {
     hooks = registerHooks({
@@ -52,6 +57,33 @@ export function deferBuiltin(file: string, patch: () => void): boolean {
   return true;
 }
 
+/**
+ * fs/promises is also reached as `require('fs').promises` (or a default
+ * import's `.promises`), timers/promises as `timers.promises`: getters that
+ * pass no hook. A stand-in getter patches on first read, then the original
+ * descriptor is put back.
+ */
+function watchPromisesGetter(parent: string, name: string): boolean {
+  const exports = requireBuiltin(parent) as object;
+  const own = Object.getOwnPropertyDescriptor(exports, 'promises');
+  if (!own?.get || !own.configurable || !Object.isExtensible(exports)) return false;
+  const original = own.get;
+  const putBack = () => Object.defineProperty(exports, 'promises', own);
+  Object.defineProperty(exports, 'promises', {
+    ...own,
+    get(this: unknown) {
+      putBack();
+      reached(name);
+      return Reflect.apply(original, this, []);
+    },
+  });
+  getterStandIns.set(name, putBack);
+  return true;
+}
+
+/** The stand-in getters still in place, to put back once their builtin is patched another way. */
+const getterStandIns = new Map<string, () => void>();
+
 function reached(specifier: string): void {
   if (pending.size === 0) return;
   const name = bareName(specifier);
@@ -65,6 +97,8 @@ function patchPending(name: string): boolean {
   const patch = pending.get(name);
   if (!patch) return false;
   pending.delete(name); // first: patching loads the builtin, which passes the hook again
+  getterStandIns.get(name)?.();
+  getterStandIns.delete(name);
   patch();
   return true;
 }
@@ -79,6 +113,8 @@ function removeHooks(): void {
 export function forgetDeferred(file: string): boolean {
   const name = bareName(file);
   if (!pending.delete(name)) return false;
+  getterStandIns.get(name)?.();
+  getterStandIns.delete(name);
   if (pending.size === 0) removeHooks();
   return true;
 }

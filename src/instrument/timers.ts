@@ -84,25 +84,24 @@ function patchPromisesSetInterval(timersPromises: typeof import('node:timers/pro
   );
 }
 
-type TimersPromises = typeof import('node:timers/promises');
-const promisesOf = (timersModule: typeof timers) => (timersModule as unknown as { promises: TimersPromises }).promises;
-
 export const timersDefinition: ModuleDefinition = {
   name: 'timers',
   kinds: [intervalKind, intervalIteratorKind],
   files: [
     {
       file: 'node:timers',
-      patch(timersModule: typeof timers) {
-        patchSetInterval(timersModule);
-        patchPromisesSetInterval(promisesOf(timersModule));
-      },
+      patch: patchSetInterval,
       unpatch(timersModule: typeof timers) {
         const wrapped = timersModule.setInterval;
         unwrapMethods(timersModule, ['setInterval']);
         if (globalThis.setInterval === wrapped) setGlobalInterval(timersModule.setInterval);
-        unwrapMethods(promisesOf(timersModule), ['setInterval']);
       },
+    },
+    {
+      // The same object as timers.promises; its own file, so it loads only when used.
+      file: 'node:timers/promises',
+      patch: patchPromisesSetInterval,
+      unpatch: (timersPromises: object) => unwrapMethods(timersPromises, ['setInterval']),
     },
   ],
 };
