@@ -6,6 +6,7 @@ import net from 'node:net';
 import http from 'node:http';
 import { spawn } from 'node:child_process';
 import { Worker } from 'node:worker_threads';
+import dgram from 'node:dgram';
 import { once } from 'node:events';
 
 const self = new URL(import.meta.url);
@@ -26,6 +27,10 @@ const timer = setInterval(() => {}, 60_000);
 const child = spawn('sleep', ['10']);
 const worker = new Worker('setInterval(() => {}, 60_000)', { eval: true });
 await once(worker, 'online');
+const watcher = fs.watch(self);
+const statWatcher = fs.watchFile(self, () => {});
+const udp = dgram.createSocket('udp4');
+const dir = fs.opendirSync(new URL('.', self));
 
 process.on('exit', () => child.kill());
 process.exit(0);

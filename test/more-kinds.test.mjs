@@ -87,3 +87,24 @@ function registeredKinds({ builtinOnly = false } = {}) {
   const chosen = definitions.filter((definition) => !builtinOnly || definition.files.every(isBuiltinFile));
   return [...new Set(chosen.flatMap((definition) => definition.kinds.map((kind) => kind.name)))];
 }
+
+test('fs.FSWatcher, fs.StatWatcher and dgram.Socket: never closed are leaks; closed, unwatched, failed are not; the program runs as bare', async () => {
+  const [bare, hooked] = await Promise.all([run('watchers-udp.mjs', { hook: false }), run('watchers-udp.mjs')]);
+  assert.equal(hooked.code, bare.code);
+  assert.equal(hooked.stdout, bare.stdout);
+  assert.equal(hooked.stdout, 'ENOENT\ndone\n');
+  assertLeaksAsDeclared(hooked);
+  const byKind = Object.fromEntries(hooked.report.leaks.map((leak) => [leak.kind, leak.description]));
+  assert.match(byKind['dgram.Socket'], /^UDP socket \(udp4\) bound to 127\.0\.0\.1:\d+, never closed$/);
+  assert.match(byKind['fs.FSWatcher'], /^fs\.watch of .*leaktrack-watch-\w+, never closed$/);
+  assert.match(byKind['fs.StatWatcher'], /^fs\.watchFile of .*watched\.txt, never unwatched$/);
+});
+
+test('fs.Dir: closed by closeSync, close(), close(callback) or a for await are not leaks; never closed, or read to the end without close(), are', async () => {
+  const [bare, hooked] = await Promise.all([run('dirs.mjs', { hook: false }), run('dirs.mjs')]);
+  assert.equal(hooked.code, bare.code);
+  assert.equal(hooked.stdout, bare.stdout);
+  assert.equal(hooked.stdout, 'true true ENOENT\n');
+  assertLeaksAsDeclared(hooked);
+  assert.match(hooked.report.leaks[0].description, /^directory .*fixtures, never closed$/);
+});

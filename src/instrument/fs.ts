@@ -1,5 +1,6 @@
 // fs: FileHandles from fs/promises `open`, raw fds from callback/sync `open`,
-// and the streams of createReadStream/createWriteStream. Patched on the CJS
+// the streams of createReadStream/createWriteStream, and the watchers of
+// fs.watch/fs.watchFile. Patched on the CJS
 // exports object; register syncs the ESM namespaces so
 // `import { open } from 'node:fs/promises'` sees the same function.
 import type * as fsModule from 'node:fs';
@@ -95,6 +96,40 @@ export const writeStreamKind: ResourceKind<fsModule.WriteStream> = {
 function fdSuffix(stream: object | undefined): string {
   const fd = (stream as { fd?: unknown } | undefined)?.fd;
   return typeof fd === 'number' ? ` (fd ${fd})` : '';
+}
+
+/** fs.watch: closed by close() (also when the watcher fails), which drops its handle. */
+export const watcherKind: ResourceKind<fsModule.FSWatcher> = {
+  name: 'fs.FSWatcher',
+  isOpen: (watcher) => (watcher as unknown as { _handle?: unknown })._handle != null,
+  describe: (_watcher, path) => `fs.watch of ${showPath(path)}, never closed`,
+};
+
+/**
+ * fs.watchFile: one watcher per file, shared by every watchFile() of it;
+ * stopped once unwatchFile() removed its last listener.
+ */
+export const statWatcherKind: ResourceKind<fsModule.StatWatcher> = {
+  name: 'fs.StatWatcher',
+  isOpen: (watcher) => (watcher as unknown as { _handle?: unknown })._handle != null,
+  describe: (_watcher, path) => `fs.watchFile of ${showPath(path)}, never unwatched`,
+};
+
+function patchWatchers(fs: typeof fsModule): void {
+  wrapMethod(fs, 'watch', (original) =>
+    function watch(this: unknown, filename: unknown) {
+      const watcher = original.apply(this, arguments);
+      record(watcherKind, watcher, watch, plainPath(filename));
+      return watcher;
+    },
+  );
+  wrapMethod(fs, 'watchFile', (original) =>
+    function watchFile(this: unknown, filename: unknown) {
+      const watcher = original.apply(this, arguments);
+      record(statWatcherKind, watcher, watchFile, plainPath(filename));
+      return watcher;
+    },
+  );
 }
 
 /** Open fds by number. The OS reuses a number only after it was closed. */
@@ -196,16 +231,17 @@ const FD_FUNCTIONS = ['openSync', 'open', 'closeSync', 'close', 'createReadStrea
 
 export const fsDefinition: ModuleDefinition = {
   name: 'fs',
-  kinds: [fileHandleKind, fdKind, readStreamKind, writeStreamKind],
+  kinds: [fileHandleKind, fdKind, readStreamKind, writeStreamKind, watcherKind, statWatcherKind],
   files: [
     {
       file: 'node:fs',
       patch(fs: typeof fsModule) {
         patchFdFunctions(fs);
         patchStreams(fs);
+        patchWatchers(fs);
       },
       unpatch(fs: typeof fsModule) {
-        unwrapMethods(fs, FD_FUNCTIONS);
+        unwrapMethods(fs, [...FD_FUNCTIONS, 'watch', 'watchFile']);
         fdTags.clear();
       },
     },

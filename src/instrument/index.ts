@@ -3,8 +3,10 @@
 // kind table and the every-kind example are checked against this list.
 import type { ModuleDefinition } from './definition';
 import { childProcessDefinition } from './child-process';
+import { dgramDefinition } from './dgram';
 import { fetchDefinition } from './fetch';
 import { fsDefinition } from './fs';
+import { fsDirDefinition } from './fs-dir';
 import { httpDefinition } from './http';
 import { netDefinition } from './net';
 import { pgDefinition } from './pg';
@@ -13,12 +15,14 @@ import { workerThreadsDefinition } from './worker-threads';
 
 export const definitions: readonly ModuleDefinition[] = [
   fsDefinition,
+  fsDirDefinition,
   netDefinition,
   httpDefinition,
   fetchDefinition,
   timersDefinition,
   childProcessDefinition,
   workerThreadsDefinition,
+  dgramDefinition,
   pgDefinition,
 ];
 

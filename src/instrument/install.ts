@@ -53,7 +53,7 @@ export function uninstall(definition: ModuleDefinition): void {
   installed.delete(definition.name);
   for (const kind of definition.kinds) setKindTracked(kind, false);
   for (const file of definition.files) {
-    if (isBuiltinFile(file) && versionFits(file) && !forgetDeferred(file.file)) guarded(definition.name, file.file, () => file.unpatch(builtinExports(file)));
+    if (isBuiltinFile(file) && versionFits(file) && !forgetDeferred(file.file, definition.name)) guarded(definition.name, file.file, () => file.unpatch(builtinExports(file)));
   }
   for (const { file, exports } of state.packageExports) guarded(definition.name, file.file, () => file.unpatch(exports));
   for (const { channel, listener } of state.channels) unsubscribe(channel, listener);
@@ -74,7 +74,7 @@ function patchBuiltin(definition: ModuleDefinition, file: PatchedFile, mayDefer:
       nameTarget(exports, file.file.replace(/^node:/, ''));
       file.patch(exports);
     });
-  if (!mayDefer || !deferBuiltin(file.file, patch)) patch();
+  if (!mayDefer || !deferBuiltin(file.file, definition.name, patch)) patch();
 }
 
 function guarded(name: string, where: string, run: () => void): void {

@@ -9,7 +9,7 @@ import Module, { createRequire, syncBuiltinESMExports } from 'node:module';
 import { unwrapMethod, wrapMethod } from './wrap';
 
 /** Where the lazy path applies: costly builtins the program may never load. */
-const DEFERRABLE = new Set(['fs/promises', 'timers/promises', 'net', 'http', 'https', 'child_process', 'worker_threads']);
+const DEFERRABLE = new Set(['fs/promises', 'timers/promises', 'net', 'http', 'https', 'child_process', 'worker_threads', 'dgram']);
 /** Also reached as a getter of their parent module (`require('fs').promises`), which passes no hook. */
 const PROMISES_OF: Record<string, string> = { 'fs/promises': 'node:fs', 'timers/promises': 'node:timers' };
 /**
@@ -22,7 +22,8 @@ const USES_NET = new Set(['http', 'https', 'tls', 'http2']);
 type RegisterHooks = (hooks: { resolve: (specifier: string, context: unknown, next: (specifier: string, context: unknown) => unknown) => unknown }) => { deregister(): void };
 
 const requireBuiltin = createRequire(__filename);
-const pending = new Map<string, () => void>();
+/** By builtin: each definition's patch, by the definition's name. */
+const pending = new Map<string, Map<string, () => void>>();
 let hooks: { deregister(): void } | undefined;
 
 const bareName = (specifier: string) => (specifier.startsWith('node:') ? specifier.slice(5) : specifier);
@@ -32,14 +33,19 @@ const bareName = (specifier: string) => (specifier.startsWith('node:') ? specifi
  * it. False when it cannot wait (no registerHooks, already loaded, not a
  * costly one, a frozen parent): then the caller patches now.
  */
-export function deferBuiltin(file: string, patch: () => void): boolean {
+export function deferBuiltin(file: string, owner: string, patch: () => void): boolean {
   const name = bareName(file);
   const registerHooks = (Module as unknown as { registerHooks?: RegisterHooks }).registerHooks;
   if (!registerHooks || !DEFERRABLE.has(name) || (process as { moduleLoadList?: string[] }).moduleLoadList?.includes(`NativeModule ${name}`)) return false;
-  if (pending.has(name)) return true;
+  // Several definitions may patch one builtin (fs and fs-dir both patch fs/promises).
+  const waiting = pending.get(name);
+  if (waiting) {
+    waiting.set(owner, patch);
+    return true;
+  }
   // A parent frozen by an earlier preload: its getter cannot be watched, so now.
   if (PROMISES_OF[name] && !watchPromisesGetter(PROMISES_OF[name], name)) return false;
-  pending.set(name, patch);
+  pending.set(name, new Map([[owner, patch]]));
   if (!hooks) {
     hooks = registerHooks({
       resolve(specifier, context, next) {
@@ -94,12 +100,12 @@ function reached(specifier: string): void {
 }
 
 function patchPending(name: string): boolean {
-  const patch = pending.get(name);
-  if (!patch) return false;
+  const patches = pending.get(name);
+  if (!patches) return false;
   pending.delete(name); // first: patching loads the builtin, which passes the hook again
   getterStandIns.get(name)?.();
   getterStandIns.delete(name);
-  patch();
+  for (const patch of patches.values()) patch();
   return true;
 }
 
@@ -110,9 +116,12 @@ function removeHooks(): void {
 }
 
 /** For uninstall: a builtin never reached has nothing to undo. */
-export function forgetDeferred(file: string): boolean {
+export function forgetDeferred(file: string, owner: string): boolean {
   const name = bareName(file);
-  if (!pending.delete(name)) return false;
+  const patches = pending.get(name);
+  if (!patches?.delete(owner)) return false;
+  if (patches.size > 0) return true;
+  pending.delete(name);
   getterStandIns.get(name)?.();
   getterStandIns.delete(name);
   if (pending.size === 0) removeHooks();

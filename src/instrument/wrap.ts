@@ -29,7 +29,13 @@ export function isWrapped(fn: unknown): boolean {
  */
 export function wrapMethod(target: object, name: string, makeWrapper: (original: any) => Function): boolean {
   const owner = target as Record<string, unknown>;
-  const original = owner[name];
+  let original: unknown;
+  try {
+    original = owner[name]; // a lazy getter of Node's defines the property on first read, and throws if frozen
+  } catch {
+    cannotPatch(target);
+    return false;
+  }
   if (typeof original !== 'function' || isWrapped(original)) return false;
   const own = Object.getOwnPropertyDescriptor(target, name);
   let wrapper = makeWrapper(original);
@@ -38,6 +44,10 @@ export function wrapMethod(target: object, name: string, makeWrapper: (original:
     wrapper = sameShape(original, wrapper);
     Object.defineProperty(wrapper, 'name', { value: original.name, configurable: true });
     Object.defineProperty(wrapper, 'length', { value: original.length, configurable: true });
+    // The original's own symbols too (util.promisify.custom on some of Node's functions).
+    for (const symbol of Object.getOwnPropertySymbols(original)) {
+      Object.defineProperty(wrapper, symbol, Object.getOwnPropertyDescriptor(original, symbol)!);
+    }
   }
   try {
     if (own && !('value' in own)) throw new TypeError('accessor property');
@@ -48,8 +58,7 @@ export function wrapMethod(target: object, name: string, makeWrapper: (original:
       configurable: own?.configurable ?? true,
     });
   } catch {
-    // Once per object: a frozen module would otherwise get a line per function.
-    warnOnce(`cannot patch ${describeTarget(target)} (frozen or non-configurable); what it opens is not tracked`);
+    cannotPatch(target);
     return false;
   }
   originals.set(wrapper, { fn: original, inherited: own === undefined });
@@ -93,6 +102,11 @@ export function unwrapMethod(target: object, name: string): void {
   } catch {
     // made non-configurable after we patched: it stays a pass-through
   }
+}
+
+/** Once per object (warnOnce): a frozen module would otherwise get a line per function. */
+function cannotPatch(target: object): void {
+  warnOnce(`cannot patch ${describeTarget(target)} (frozen or non-configurable); what it opens is not tracked`);
 }
 
 const targetNames = new WeakMap<object, string>();
