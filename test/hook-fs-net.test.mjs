@@ -153,8 +153,8 @@ test('the JSON report has the contract shape, also when there are no leaks', asy
 // `using` declarations need V8's explicit resource management: Node 24 and later.
 const hasUsing = Number(process.versions.node.split('.')[0]) >= 24;
 
-test('using / await using: disposing a FileHandle, a server and an interval is closing them', { skip: !hasUsing && `Node ${process.version} has no using declarations` }, async () => {
+test('using / await using: disposing a FileHandle, a server, an interval and directories is closing them', { skip: !hasUsing && `Node ${process.version} has no using declarations` }, async () => {
   const result = await run('disposal.mjs');
-  assert.equal(result.stdout, 'true true function\ndone\n', result.stderr);
+  assert.equal(result.stdout, 'true true function function function\ndone\n', result.stderr);
   assertLeaksAsDeclared(result);
 });

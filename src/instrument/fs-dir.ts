@@ -1,9 +1,9 @@
 // fs.Dir: directories from fs.opendir, fs.opendirSync and fs/promises
 // opendir, never closed. Node 22+ keeps a Dir's closed state in private
 // fields, so the tag is closed explicitly: by close() (promise or
-// callback), closeSync(), and the end of a `for await` over it (which closes
-// the directory without calling close()). `await using` / `using` call
-// close() and closeSync(). A Dir the program dropped is closed by the GC
+// callback), closeSync(), the end of a `for await` over it (which closes
+// the directory without calling close()), and `await using` / `using`
+// (Symbol.asyncDispose / Symbol.dispose). A Dir the program dropped is closed by the GC
 // (with a warning): still the program's leak, like a FileHandle.
 import type * as fsModule from 'node:fs';
 import type { ResourceKind, Tag } from '../core/tag';
@@ -23,6 +23,8 @@ export const dirKind: ResourceKind<Dir> = {
 const dirTags = new WeakMap<Dir, Tag>();
 let dirPrototype: Record<string | symbol, unknown> | undefined;
 
+const CLOSING: Array<string | symbol> = ['close', 'closeSync', Symbol.asyncDispose, Symbol.dispose].filter((name) => name !== undefined);
+
 function closeTag(dir: Dir): void {
   dirTags.get(dir)?.close();
   dirTags.delete(dir);
@@ -33,13 +35,19 @@ function tagDir(dir: Dir, tag: Tag | undefined): void {
   dirTags.set(dir, tag);
   if (dirPrototype) return;
   dirPrototype = Object.getPrototypeOf(dir) as Record<string | symbol, unknown>;
-  for (const name of ['close', 'closeSync'] as const) {
-    wrapMethod(dirPrototype, name, (original) => ({
-      [name](this: Dir) {
-        safely(dirKind, closeTag, this);
-        return original.apply(this, arguments);
-      },
-    })[name]);
+  // `await using` (Node 24+) disposes through Symbol.asyncDispose, without calling close().
+  for (const name of CLOSING) {
+    if (typeof dirPrototype[name] !== 'function') continue;
+    // A method shorthand, like the originals (no prototype of its own).
+    wrapMethod(dirPrototype, name, (original) => {
+      const holder = {
+        [name](this: Dir) {
+          safely(dirKind, closeTag, this);
+          return original.apply(this, arguments);
+        },
+      } as Record<string | symbol, Function>;
+      return holder[name];
+    });
   }
   // `for await (const entry of dir)`: Node closes the directory when the loop ends or breaks.
   const iterate = (original: (this: Dir) => AsyncGenerator) =>
@@ -60,7 +68,7 @@ function tagDir(dir: Dir, tag: Tag | undefined): void {
 function unpatchPrototype(): void {
   if (!dirPrototype) return;
   const wrapped = dirPrototype.entries;
-  unwrapMethods(dirPrototype, ['close', 'closeSync', 'entries']);
+  unwrapMethods(dirPrototype, [...CLOSING, 'entries']);
   if (dirPrototype[Symbol.asyncIterator] === wrapped) setAsyncIterator(dirPrototype, dirPrototype.entries);
   dirPrototype = undefined;
 }

@@ -27,8 +27,8 @@ export function isWrapped(fn: unknown): boolean {
  * and property attributes. Says once on stderr (and patches nothing) when the
  * property cannot be replaced.
  */
-export function wrapMethod(target: object, name: string, makeWrapper: (original: any) => Function): boolean {
-  const owner = target as Record<string, unknown>;
+export function wrapMethod(target: object, name: string | symbol, makeWrapper: (original: any) => Function): boolean {
+  const owner = target as Record<string | symbol, unknown>;
   let original: unknown;
   try {
     original = owner[name]; // a lazy getter of Node's defines the property on first read, and throws if frozen
@@ -86,12 +86,12 @@ function sameShape(original: Function, wrapper: Function): Function {
 }
 
 /** Put the originals back (what a definition's unpatch calls). */
-export function unwrapMethods(target: object, names: readonly string[]): void {
+export function unwrapMethods(target: object, names: readonly (string | symbol)[]): void {
   for (const name of names) unwrapMethod(target, name);
 }
 
-export function unwrapMethod(target: object, name: string): void {
-  const owner = target as Record<string, unknown>;
+export function unwrapMethod(target: object, name: string | symbol): void {
+  const owner = target as Record<string | symbol, unknown>;
   const current = owner[name];
   const original = typeof current === 'function' ? originals.get(current) : undefined;
   // Someone wrapped ours meanwhile: leave theirs; ours passes through once its kinds are off.
