@@ -9,7 +9,7 @@ import type * as fsModule from 'node:fs';
 import type { ResourceKind, Tag } from '../core/tag';
 import type { ModuleDefinition } from './definition';
 import { openingStack, record, recordOpened, safely } from './record';
-import { unwrapMethods, wrapMethod } from './wrap';
+import { unwrapMethods, withOpenedCallback, wrapMethod } from './wrap';
 
 type Dir = fsModule.Dir;
 
@@ -99,12 +99,8 @@ export const fsDirDefinition: ModuleDefinition = {
             const callback = arguments[arguments.length - 1];
             const stack = typeof callback === 'function' ? openingStack(dirKind, opendir) : undefined;
             if (stack === undefined) return original.apply(this, arguments);
-            const args = Array.prototype.slice.call(arguments);
-            args[args.length - 1] = function onOpened(this: unknown, error: unknown, dir: Dir) {
-              if (!error && dir) tagDir(dir, recordOpened(dirKind, dir, stack, pathOf(path)));
-              return Reflect.apply(callback, this, arguments);
-            };
-            return original.apply(this, args);
+            const opened = (dir: unknown) => dir && tagDir(dir as Dir, recordOpened(dirKind, dir as Dir, stack, pathOf(path)));
+            return original.apply(this, withOpenedCallback(arguments, opened));
           },
         );
       },

@@ -10,7 +10,7 @@ import type { CapturedStack } from '../core/stack';
 import type { ResourceKind, Tag } from '../core/tag';
 import type { ModuleDefinition } from './definition';
 import { openingStack, record, recordOpened, safely } from './record';
-import { unwrapMethods, wrapMethod } from './wrap';
+import { unwrapMethods, withOpenedCallback, wrapMethod } from './wrap';
 
 /** A path argument as plain text for the tag (a URL or Buffer is the program's object). */
 const plainPath = (path: unknown) => (typeof path === 'string' ? path : path instanceof URL ? path.href : String(path));
@@ -167,12 +167,7 @@ function patchFdFunctions(fs: typeof fsModule): void {
       const callback = arguments[arguments.length - 1];
       const stack = typeof callback === 'function' ? openingStack(fdKind, open) : undefined;
       if (stack === undefined) return original.apply(this, arguments);
-      const args = Array.prototype.slice.call(arguments);
-      args[args.length - 1] = function onOpened(this: unknown, error: unknown, fd: unknown) {
-        if (!error) trackFd(fd, path, stack);
-        return Reflect.apply(callback, this, arguments);
-      };
-      return original.apply(this, args);
+      return original.apply(this, withOpenedCallback(arguments, (fd) => trackFd(fd, path, stack)));
     },
   );
   // Forgotten when close is asked for: a close that fails (EBADF) had nothing open.

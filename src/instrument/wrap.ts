@@ -85,6 +85,21 @@ function sameShape(original: Function, wrapper: Function): Function {
   }.method;
 }
 
+/**
+ * The arguments of a callback-style open, its last one (the callback)
+ * replaced by one that first calls `opened(result)` when the open
+ * succeeded, then the program's callback exactly as Node would.
+ */
+export function withOpenedCallback(args: ArrayLike<unknown>, opened: (result: unknown) => void): unknown[] {
+  const copy = Array.prototype.slice.call(args);
+  const callback = copy[copy.length - 1] as Function;
+  copy[copy.length - 1] = function onOpened(this: unknown, error: unknown, result: unknown) {
+    if (!error) opened(result);
+    return Reflect.apply(callback, this, arguments);
+  };
+  return copy;
+}
+
 /** Put the originals back (what a definition's unpatch calls). */
 export function unwrapMethods(target: object, names: readonly (string | symbol)[]): void {
   for (const name of names) unwrapMethod(target, name);
