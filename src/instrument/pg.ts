@@ -86,7 +86,8 @@ export const poolClientKind: ResourceKind<PgClient> = {
 //
 // When a transaction is open is read from the server's own answer: every
 // ReadyForQuery carries the status (idle, in transaction, failed
-// transaction), which pg keeps as `_txStatus`. So COMMIT, ROLLBACK, END,
+// transaction), which pg keeps as `_txStatus`; until the BEGIN itself is
+// answered, the tag is open while pg still holds that query. So COMMIT, ROLLBACK, END,
 // ABORT, savepoints, COMMIT AND CHAIN and a failed COMMIT all count without
 // leaktrack parsing them. Only the start is recognised from the SQL text
 // (BEGIN, START TRANSACTION), because the opening stack must be taken at the
@@ -98,16 +99,22 @@ const inTransaction = (status: unknown) => status === 'T' || status === 'E';
 interface TransactionDetail {
   client: string;
   sql: string;
-  /** The BEGIN's ReadyForQuery came: from now on the server's status decides. */
-  begun: boolean;
+  /** pg's query object for the BEGIN, weakly: until it is answered, the server's status says nothing yet. */
+  begin: WeakRef<object>;
   /** Where the client went back to the pool with the transaction open. */
   releasedAt?: string;
+}
+
+/** The BEGIN is still queued, sent or running on this client. */
+function beginPending(c: PgClient, detail: TransactionDetail): boolean {
+  const query = detail.begin.deref();
+  return query !== undefined && (c._activeQuery === query || !!c._queryQueue?.includes(query) || !!c._sentQueryQueue?.includes(query));
 }
 
 /** Open from the BEGIN until the server says idle, or the client ends. */
 export const transactionKind: ResourceKind<PgClient> = {
   name: 'pg.Transaction',
-  isOpen: (c, detail) => clientIsOpen(c) && (!(detail as TransactionDetail).begun || inTransaction(c._txStatus)),
+  isOpen: (c, detail) => clientIsOpen(c) && (inTransaction(c._txStatus) || beginPending(c, detail as TransactionDetail)),
   describe: (c, detail) => {
     const d = detail as TransactionDetail;
     const state = c?._txStatus === 'E' ? 'failed, never rolled back' : 'never committed or rolled back';
@@ -117,10 +124,7 @@ export const transactionKind: ResourceKind<PgClient> = {
   heldIn: (c) => c.connection,
 };
 
-/** BEGINs sent and not yet answered, by pg's query object (a few at a time, and only while one is on its way). */
-const pendingBegins = new WeakMap<object, Tag>();
-let pendingCount = 0;
-/** The open transaction of each client that has begun one. */
+/** The transaction of each client that has begun one (set at BEGINs only). */
 const transactions = new WeakMap<PgClient, Tag>();
 
 function queryText(config: unknown): string | undefined {
@@ -137,28 +141,13 @@ function queuedQuery(client: PgClient, text: string): object | undefined {
 function beginSent(sent: { client: PgClient; text: string; stack: CapturedStack }): void {
   const query = queuedQuery(sent.client, sent.text);
   if (!query) return; // refused at once (client not queryable): no transaction
-  const detail: TransactionDetail = { client: where(sent.client), sql: shorten(sent.text, 60), begun: false };
+  // A BEGIN inside an open transaction starts nothing (the server warns).
+  const current = transactions.get(sent.client);
+  if (current?.isOpen) return;
+  current?.close();
+  const detail: TransactionDetail = { client: where(sent.client), sql: shorten(sent.text, 60), begin: new WeakRef(query) };
   const tag = recordOpened(transactionKind, sent.client, sent.stack, detail);
-  if (!tag) return;
-  pendingBegins.set(query, tag);
-  pendingCount++;
-}
-
-/** A ReadyForQuery, before pg handles it (the query's callback may release the client). */
-function readyForQuery(ready: { client: PgClient; status: unknown }): void {
-  const query = ready.client._activeQuery;
-  const tag = query ? pendingBegins.get(query) : undefined;
-  if (!tag || !query) return;
-  pendingBegins.delete(query);
-  pendingCount--;
-  // A BEGIN inside a transaction starts nothing (the server warns); a failed one neither.
-  if (inTransaction(ready.client._txStatus) || !inTransaction(ready.status)) {
-    tag.close();
-    return;
-  }
-  (tag.detail as TransactionDetail).begun = true;
-  transactions.get(ready.client)?.close();
-  transactions.set(ready.client, tag);
+  if (tag) transactions.set(sent.client, tag);
 }
 
 /**
@@ -181,28 +170,28 @@ function relativeToCwd(file: string): string {
   return path && !path.startsWith('..') && !isAbsolute(path) ? path : file;
 }
 
+// Wrappers of class methods are methods too (no prototype of their own, like
+// the originals): a plain function would need wrap.ts's forwarding layer,
+// an extra call on every query.
 function patchTransactions(Client: { prototype: object }): void {
-  wrapMethod(Client.prototype, 'query', (original) =>
-    function query(this: PgClient, config: unknown) {
-      if (typeof (config as { submit?: unknown } | null)?.submit === 'function') {
-        const submittable = submittableKind(config as object);
-        if (submittable) record(submittable.kind, config as object, query, submittable.sql);
-        return original.apply(this, arguments);
-      }
-      const text = queryText(config);
-      if (text === undefined || !TRANSACTION_START.test(text)) return original.apply(this, arguments);
-      const stack = openingStack(transactionKind, query);
-      const result = original.apply(this, arguments);
-      if (stack) safely(transactionKind, beginSent, { client: this, text, stack });
-      return result;
-    },
-  );
-  wrapMethod(Client.prototype, '_handleReadyForQuery', (original) =>
-    function _handleReadyForQuery(this: PgClient, message?: { status?: unknown }) {
-      if (pendingCount > 0) safely(transactionKind, readyForQuery, { client: this, status: message?.status });
-      return original.apply(this, arguments);
-    },
-  );
+  wrapMethod(Client.prototype, 'query', (original) => {
+    const self = {
+      query(this: PgClient, config: unknown) {
+        if (typeof (config as { submit?: unknown } | null)?.submit === 'function') {
+          const submittable = submittableKind(config as object);
+          if (submittable) record(submittable.kind, config as object, self.query, submittable.sql);
+          return original.apply(this, arguments);
+        }
+        const text = queryText(config);
+        if (text === undefined || !TRANSACTION_START.test(text)) return original.apply(this, arguments);
+        const stack = openingStack(transactionKind, self.query);
+        const result = original.apply(this, arguments);
+        if (stack) safely(transactionKind, beginSent, { client: this, text, stack });
+        return result;
+      },
+    };
+    return self.query;
+  });
 }
 
 const checkouts = new WeakMap<PgClient, Tag>();
@@ -223,12 +212,15 @@ function closeCheckoutTag(client: PgClient): void {
 }
 
 function patchClient(Client: { prototype: object }): void {
-  wrapMethod(Client.prototype, 'connect', (original) =>
-    function connect(this: PgClient) {
-      record(clientKind, this, connect);
-      return openedInside(original, this, arguments);
-    },
-  );
+  wrapMethod(Client.prototype, 'connect', (original) => {
+    const self = {
+      connect(this: PgClient) {
+        record(clientKind, this, self.connect);
+        return openedInside(original, this, arguments);
+      },
+    };
+    return self.connect;
+  });
   patchTransactions(Client);
 }
 
@@ -236,41 +228,53 @@ function patchClient(Client: { prototype: object }): void {
 function patchPool(OriginalPool: new (...args: any[]) => object): unknown {
   const proto = OriginalPool.prototype as Record<string, unknown>;
   // The pool's own clients (and their sockets) belong to the pool.
-  wrapMethod(proto, 'newClient', (original) =>
-    function newClient(this: PgPool) {
-      return openedInside(original, this, arguments);
-    },
-  );
+  wrapMethod(proto, 'newClient', (original) => {
+    const self = {
+      newClient(this: PgPool) {
+        return openedInside(original, this, arguments);
+      },
+    };
+    return self.newClient;
+  });
   // pool.query checks out and releases by itself: never a leak.
-  wrapMethod(proto, 'query', (original) =>
-    function query(this: PgPool) {
-      return openedInside(original, this, arguments);
-    },
-  );
-  wrapMethod(proto, 'connect', (original) =>
-    function connect(this: PgPool, callback?: (error: unknown, client?: PgClient, release?: unknown) => void) {
-      const stack = openingStack(poolClientKind, connect);
-      if (stack === undefined) return original.apply(this, arguments);
-      if (typeof callback === 'function') {
-        return original.call(this, (error: unknown, client?: PgClient, release?: unknown) => {
-          if (!error && client) trackCheckout(client, stack);
-          return callback(error, client, release);
+  wrapMethod(proto, 'query', (original) => {
+    const self = {
+      query(this: PgPool) {
+        return openedInside(original, this, arguments);
+      },
+    };
+    return self.query;
+  });
+  wrapMethod(proto, 'connect', (original) => {
+    const self = {
+      connect(this: PgPool, callback?: (error: unknown, client?: PgClient, release?: unknown) => void) {
+        const stack = openingStack(poolClientKind, self.connect);
+        if (stack === undefined) return original.apply(this, arguments);
+        if (typeof callback === 'function') {
+          return original.call(this, (error: unknown, client?: PgClient, release?: unknown) => {
+            if (!error && client) trackCheckout(client, stack);
+            return callback(error, client, release);
+          });
+        }
+        return original.call(this).then((client: PgClient) => {
+          trackCheckout(client, stack);
+          return client;
         });
-      }
-      return original.call(this).then((client: PgClient) => {
-        trackCheckout(client, stack);
-        return client;
-      });
-    },
-  );
+      },
+    };
+    return self.connect;
+  });
   // Every release path (release(), release(err), pool.query) ends here.
-  wrapMethod(proto, '_release', (original) =>
-    function _release(this: PgPool, client: PgClient, _idleListener: unknown, error?: unknown) {
-      endCheckout(client);
-      if (!error) safely(transactionKind, releasedInTransaction, client);
-      return original.apply(this, arguments);
-    },
-  );
+  wrapMethod(proto, '_release', (original) => {
+    const self = {
+      _release(this: PgPool, client: PgClient, _idleListener: unknown, error?: unknown) {
+        endCheckout(client);
+        if (!error) safely(transactionKind, releasedInTransaction, client);
+        return original.apply(this, arguments);
+      },
+    };
+    return self._release;
+  });
 
   return trackConstruction(OriginalPool, (pool, construct) => record(poolKind, pool, construct));
 }
@@ -285,7 +289,7 @@ export const pgDefinition: ModuleDefinition = {
       file: 'pg/lib/client.js',
       versions: '8.x',
       patch: patchClient,
-      unpatch: (Client: { prototype: object }) => unwrapMethods(Client.prototype, ['connect', 'query', '_handleReadyForQuery']),
+      unpatch: (Client: { prototype: object }) => unwrapMethods(Client.prototype, ['connect', 'query']),
     },
     {
       file: 'pg-pool',
