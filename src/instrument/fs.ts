@@ -1,8 +1,8 @@
 // fs: FileHandles from fs/promises `open`, raw fds from callback/sync `open`,
 // the streams of createReadStream/createWriteStream, and the watchers of
-// fs.watch/fs.watchFile. Patched on the CJS
-// exports object; register syncs the ESM namespaces so
-// `import { open } from 'node:fs/promises'` sees the same function.
+// fs.watch/fs.watchFile. Patched on the CJS exports object; register syncs
+// the ESM namespaces so `import { open } from 'node:fs/promises'` sees the
+// same function.
 import type * as fsModule from 'node:fs';
 import type { FileHandle } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';

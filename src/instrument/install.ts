@@ -1,6 +1,6 @@
-// Installing module definitions: builtins now, or when first reached
-// (lazy-builtins.ts), and ESM named imports of them refreshed; package files when the program loads them, channels
-// subscribed. Each patch runs inside an error boundary; `uninstall` is the
+// Installing module definitions: builtins now or when first reached
+// (lazy-builtins.ts), with ESM named imports of them refreshed; package
+// files when the program loads them; channels subscribed. Each patch runs inside an error boundary; `uninstall` is the
 // exact reverse, so a definition can be tested in process.
 import { subscribe, unsubscribe } from 'node:diagnostics_channel';
 import { existsSync, readFileSync } from 'node:fs';

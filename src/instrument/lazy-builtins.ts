@@ -24,6 +24,8 @@ type RegisterHooks = (hooks: { resolve: (specifier: string, context: unknown, ne
 const requireBuiltin = createRequire(__filename);
 /** By builtin: each definition's patch, by the definition's name. */
 const pending = new Map<string, Map<string, () => void>>();
+/** The stand-in getters still in place, to put back once their builtin is patched another way. */
+const getterStandIns = new Map<string, () => void>();
 let hooks: { deregister(): void } | undefined;
 
 const bareName = (specifier: string) => (specifier.startsWith('node:') ? specifier.slice(5) : specifier);
@@ -87,9 +89,6 @@ function watchPromisesGetter(parent: string, name: string): boolean {
   return true;
 }
 
-/** The stand-in getters still in place, to put back once their builtin is patched another way. */
-const getterStandIns = new Map<string, () => void>();
-
 function reached(specifier: string): void {
   if (pending.size === 0) return;
   const name = bareName(specifier);
@@ -102,11 +101,16 @@ function reached(specifier: string): void {
 function patchPending(name: string): boolean {
   const patches = pending.get(name);
   if (!patches) return false;
-  pending.delete(name); // first: patching loads the builtin, which passes the hook again
-  getterStandIns.get(name)?.();
-  getterStandIns.delete(name);
+  stopWaiting(name); // first: patching loads the builtin, which passes the hook again
   for (const patch of patches.values()) patch();
   return true;
+}
+
+/** No longer pending: its stand-in getter put back. */
+function stopWaiting(name: string): void {
+  pending.delete(name);
+  getterStandIns.get(name)?.();
+  getterStandIns.delete(name);
 }
 
 function removeHooks(): void {
@@ -121,9 +125,7 @@ export function forgetDeferred(file: string, owner: string): boolean {
   const patches = pending.get(name);
   if (!patches?.delete(owner)) return false;
   if (patches.size > 0) return true;
-  pending.delete(name);
-  getterStandIns.get(name)?.();
-  getterStandIns.delete(name);
+  stopWaiting(name);
   if (pending.size === 0) removeHooks();
   return true;
 }

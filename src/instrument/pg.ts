@@ -6,9 +6,9 @@
 //
 // Nesting: a Client's socket, and a Pool's own clients and their sockets, are
 // opened inside `openedInside` and never tracked on their own.
-import { isAbsolute, relative } from 'node:path';
 import { captureStack, firstUserFrame, resolveStack, type CapturedStack } from '../core/stack';
 import { shorten, type ResourceKind, type Tag } from '../core/tag';
+import { displayPath } from '../report/text';
 import type { ModuleDefinition } from './definition';
 import { openedInside } from './ownership';
 import { cursorKind, queryStreamKind, submittableKind } from './pg-cursor';
@@ -161,13 +161,8 @@ function releasedInTransaction(client: PgClient): void {
   if (!tag?.isOpen || !inTransaction(client._txStatus)) return;
   transactions.delete(client);
   const frame = firstUserFrame(resolveStack(captureStack(releasedInTransaction)));
-  const at = frame ? `${relativeToCwd(frame.file)}:${frame.line}:${frame.column}` : 'a line of pg-pool';
+  const at = frame ? `${displayPath(frame.file, process.cwd())}:${frame.line}:${frame.column}` : 'a line of pg-pool';
   tag.hold({ ...(tag.detail as TransactionDetail), releasedAt: at });
-}
-
-function relativeToCwd(file: string): string {
-  const path = relative(process.cwd(), file);
-  return path && !path.startsWith('..') && !isAbsolute(path) ? path : file;
 }
 
 // Wrappers of class methods are methods too (no prototype of their own, like

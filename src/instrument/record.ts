@@ -59,13 +59,12 @@ export function openingStack(kind: ResourceKind, above: Function): CapturedStack
     limit = raiseStackLimit();
     Error.captureStackTrace(stack, above);
     restoreStackLimit(limit);
-    limit = undefined;
-    stack.seq = nextTagSeq();
-    return stack;
   } catch (error) {
     restoreStackLimit(limit);
     return failed(kind, error);
   }
+  stack.seq = nextTagSeq();
+  return stack;
 }
 
 export function recordOpened(kind: ResourceKind, resource: object | undefined, stack: CapturedStack | undefined, detail?: unknown): Tag | undefined {
