@@ -48,13 +48,18 @@ test('node:test with --import leaktrack/node-test', async () => {
   assert.match(result.stdout, /test "leaky test" left 1 resource open/);
 });
 
-test('Mocha with --require leaktrack/mocha', async () => {
-  const result = await runNode([join(ROOT, 'node_modules', 'mocha', 'bin', 'mocha.js'), '--require', 'leaktrack/mocha', '--reporter', 'json', 'mocha.spec.mjs']);
-  const report = JSON.parse(result.stdout);
-  assert.deepEqual(report.failures.map((t) => t.title), ['leaky test']);
-  assert.deepEqual(report.passes.map((t) => t.title).sort(), ['clean callback test', 'clean test']);
-  assert.match(report.failures[0].err.message, expectedSite('mocha.spec.mjs'));
-  assert.equal(result.code, 1);
+test('Mocha with --require leaktrack/mocha: closing in afterEach is closing; the leaky test fails, the rest of its suite runs', async () => {
+  const mocha = join(ROOT, 'node_modules', 'mocha', 'bin', 'mocha.js');
+  const modes = [[], ['--parallel']];
+  const results = await Promise.all(modes.map((mode) => runNode([mocha, ...mode, '--require', 'leaktrack/mocha', '--reporter', 'json', 'mocha.spec.mjs'])));
+  for (const [i, result] of results.entries()) {
+    const report = JSON.parse(result.stdout);
+    assert.deepEqual(report.failures.map((t) => t.title), ['leaky test'], modes[i].join());
+    assert.deepEqual(report.passes.map((t) => t.title).sort(), ['clean callback test', 'clean test', 'closed in afterEach']);
+    assert.deepEqual([report.stats.tests, report.stats.passes, report.stats.failures], [4, 3, 1]);
+    assert.match(report.failures[0].err.message, expectedSite('mocha.spec.mjs'));
+    assert.equal(result.code, 1);
+  }
 });
 
 test('Vitest with setupFiles: [\'leaktrack/vitest\']', async () => {

@@ -43,7 +43,8 @@ const FORCE_EXIT = {
   vitest: "Vitest's teardownTimeout",
 };
 
-const opensSince = (mark: number) => processTracker.open().filter((tag) => tag.seq > mark);
+/** The tags opened after `mark` and still open. */
+export const opensSince = (mark: number) => processTracker.open().filter((tag) => tag.seq > mark);
 
 /** A handle that keeps the event loop alive (a listening server, a connected socket, a ref'd timer, a child). */
 function keepsLoopAlive(tag: Tag): boolean {
