@@ -21,3 +21,9 @@ export function runWithCollector<T>(collector: TagCollector, fn: () => T): T {
 export function currentCollector(): TagCollector | undefined {
   return context.storage?.getStore();
 }
+
+/** Make `makeCollector(message)` the current collector wherever `channel` runs its stores (a TracingChannel's start). */
+export function bindCollector<M>(channel: { bindStore(store: AsyncLocalStorage<TagCollector>, transform: (message: M) => TagCollector | undefined): void }, makeCollector: (message: M) => TagCollector | undefined): void {
+  context.storage ??= new AsyncLocalStorage();
+  channel.bindStore(context.storage, makeCollector);
+}

@@ -33,6 +33,8 @@ export interface GuardOptions {
   graceMs?: number;
   /** The runner, to name its force-exit option when a leak will keep the run from ending. */
   runner?: keyof typeof FORCE_EXIT;
+  /** The test's full name, levels joined by " > " (node:test's `fullName`): what a subtest was blamed for is not its parent's. */
+  fullName?: string;
 }
 
 /** How each runner ends a run that open handles keep alive. */
@@ -56,23 +58,32 @@ function keepsLoopAlive(tag: Tag): boolean {
   }
 }
 
+/** The full name of the test each tag was blamed on: a parent test (node:test's subtests) is not failed again for its child's leak. */
+const blamed = new WeakMap<Tag, string>();
+
 /**
+ * `since`: a mark (everything opened after it), or the test's own tags.
  * Resolves when everything opened since `mark` is closed (waiting up to the
  * grace period for what is still closing); otherwise rejects with a
  * LeakError naming each resource's kind and opening line, and what happens
  * next when one keeps the process alive. Each leak is blamed once.
  */
-export async function checkTestEnd(mark: number, testName: string, options?: GuardOptions): Promise<void> {
+export async function checkTestEnd(since: number | (() => Tag[]), testName: string, options?: GuardOptions): Promise<void> {
+  const opened = typeof since === 'number' ? () => opensSince(since) : since;
+  const within = options?.fullName === undefined ? undefined : `${options.fullName} > `;
+  const candidates = within === undefined ? opened : () => opened().filter((tag) => !blamed.get(tag)?.startsWith(within));
   const deadline = Date.now() + (options?.graceMs ?? processConfig().graceMs);
-  let leaks = findLeaks(opensSince(mark));
+  let leaks = findLeaks(candidates());
   while (leaks.length > 0 && Date.now() < deadline) {
     // Ref'd: the wait is short and bounded, and an unref'd one lets node:test end the
     // file first ("Promise resolution is still pending") when nothing else is pending.
     await sleep(Math.min(10, Math.max(1, deadline - Date.now())));
-    leaks = findLeaks(opensSince(mark));
+    leaks = findLeaks(candidates());
   }
   if (leaks.length === 0) return;
-  const alive = opensSince(mark).filter(keepsLoopAlive).length;
+  const left = candidates();
+  if (options?.fullName !== undefined) for (const tag of left) blamed.set(tag, options.fullName);
+  const alive = left.filter(keepsLoopAlive).length;
   const next = alive === 0 ? undefined : `${alive === 1 ? 'One of these keeps' : `${alive} of these keep`} the event loop alive: the run will not end by itself until closed${options?.runner ? ` (or with ${FORCE_EXIT[options.runner]})` : ''}.`;
   throw new LeakError(leaks, `test "${testName}"`, next);
 }
