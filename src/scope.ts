@@ -37,7 +37,12 @@ export class Scope implements TagCollector {
   /** The tags this scope holds that are still open. */
   openTags(): Tag[] {
     this.sweep();
-    return [...this.#tags];
+    return [...this.#tags].filter((tag) => tag.isOpen);
+  }
+
+  /** The tags this scope holds that are not open yet, nor failed (a server looking up its host). */
+  openingTags(): Tag[] {
+    return [...this.#tags].filter((tag) => tag.isOpening);
   }
 
   /** What this scope still holds, as report entries (kind, openedAt, stack, description). */
@@ -52,7 +57,7 @@ export class Scope implements TagCollector {
   }
 
   private sweep(): void {
-    for (const tag of this.#tags) if (!tag.isOpen) this.#tags.delete(tag);
+    for (const tag of this.#tags) if (tag.isFinished) this.#tags.delete(tag);
     this.#sweepAt = Math.max(SWEEP_MIN, this.#tags.size * 2);
   }
 }

@@ -6,7 +6,7 @@ import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { basename, join } from 'node:path';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { declaredLeaks, linkPackageIntoNodeModules, run, ROOT, FIXTURES } from './helpers.mjs';
 
@@ -84,6 +84,26 @@ test('Jest with setupFilesAfterEnv: [\'leaktrack/jest\'], two test files in one 
   assert.match(tests['leaky test'].failureMessages.join('\n'), expectedSite('jest.test.js'));
   assert.match(tests['leaky test in a second file'].failureMessages.join('\n'), expectedSite('jest-second.test.js'));
   assert.equal(report.numFailedTests, 2);
+});
+
+test("Jest's default config (babel-jest, jest.mock hoisted): the helper, the bare hook, the command's GitHub annotations all give this file's lines", async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'leaktrack-jest-default-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const jest = [join(ROOT, 'node_modules', 'jest', 'bin', 'jest.js'), '--config', 'jest-default.config.js', '--rootDir', '.', '--json', `--outputFile=${join(dir, 'jest.json')}`, '--forceExit', '--no-cache'];
+  const cli = [join(ROOT, 'dist', 'cli', 'main.js'), '--format', 'github', '--json', join(dir, 'merged.json'), '--', process.execPath, ...jest];
+  const result = await runNode(cli, RUNNERS, { GITHUB_STEP_SUMMARY: '' });
+  const declared = declaredLeaks(join(RUNNERS, 'jest-default.test.js')).map((entry) => entry.split(' ')[1].split(':').pop());
+  const [fileLine, serverLine] = declared;
+  // The helper: exactly the leaky tests fail, each at its line.
+  const tests = byTitle(JSON.parse(readFileSync(join(dir, 'jest.json'), 'utf8')).testResults.flatMap((file) => file.assertionResults));
+  assert.equal(tests['clean test'].status, 'passed');
+  assert.match(tests['leaky test'].failureMessages.join('\n'), new RegExp(`fs\\.FileHandle opened at \\S*jest-default\\.test\\.js:${fileLine}:`));
+  assert.match(tests['leaky server, not awaited'].failureMessages.join('\n'), new RegExp(`net\\.Server opened at \\S*jest-default\\.test\\.js:${serverLine}:`));
+  // The bare hook (through the command) and its GitHub annotations.
+  const merged = JSON.parse(readFileSync(join(dir, 'merged.json'), 'utf8'));
+  assert.deepEqual(merged.leaks.map((leak) => `${leak.kind} ${leak.openedAt.line}`).sort(), [`fs.FileHandle ${fileLine}`, `net.Server ${serverLine}`]);
+  assert.match(result.stdout, new RegExp(`^::error file=\\S*jest-default\\.test\\.js,line=${fileLine},`, 'm'));
+  assert.match(result.stdout, new RegExp(`^::error file=\\S*jest-default\\.test\\.js,line=${serverLine},`, 'm'));
 });
 
 test('the config applies under every helper: an ignore rule for fs.FileHandle lets the FileHandle tests pass', async (t) => {

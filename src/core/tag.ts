@@ -14,6 +14,11 @@ export interface ResourceKind<R extends object = any> {
   /** Still open? Read only at report time and when closed tags are swept. */
   isOpen?(resource: R, detail: unknown): boolean;
   /**
+   * Asked for and not open yet, nor failed (a listen still looking up its
+   * host): the test helpers give it their grace period to become open.
+   */
+  isOpening?(resource: R, detail: unknown): boolean;
+  /**
    * The resource can be open again after isOpen said no (an agent that gets
    * new sockets): its tag is only dropped once the resource is collected.
    */
@@ -149,6 +154,16 @@ export class Tag {
       return this.spec?.isOpen ? this.spec.isOpen(resource, this.detail) : true;
     } catch {
       return false; // a resource we cannot read is not reported
+    }
+  }
+
+  /** Not open yet, and not failed yet: see ResourceKind.isOpening. */
+  get isOpening(): boolean {
+    const resource = this.tracker && this.spec?.isOpening ? this.ref?.deref() : undefined;
+    try {
+      return resource !== undefined && this.spec!.isOpening!(resource, this.detail);
+    } catch {
+      return false;
     }
   }
 

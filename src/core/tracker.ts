@@ -113,6 +113,11 @@ export class Tracker {
     });
   }
 
+  /** The tags of resources not open yet, nor failed (ResourceKind.isOpening). */
+  opening(): Tag[] {
+    return [...this.#open].filter((tag) => tag.isOpening);
+  }
+
   /**
    * Stop tracking. Returns an Error listing what is still open, or undefined
    * when everything was closed (Go's `tracker.Close()`).

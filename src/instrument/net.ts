@@ -15,6 +15,12 @@ export const socketKind: ResourceKind<net.Socket> = {
 };
 
 /**
+ * Servers whose listen() is still looking up its host. Node sets the handle
+ * up in `_listen2` once the host is known (a bad host never gets there).
+ */
+const listenPending = new WeakSet<net.Server>();
+
+/**
  * Open while listening. Not listening yet (a host still being looked up) is
  * not closed for good: the tag stays until the server is collected.
  */
@@ -22,6 +28,7 @@ export const serverKind: ResourceKind<net.Server> = {
   name: 'net.Server',
   mayReopen: true,
   isOpen: (server) => server.listening,
+  isOpening: (server) => !server.listening && listenPending.has(server),
   describe: (server) => {
     if (!server) return 'server';
     const flavour = 'maxHeadersCount' in server ? ('_sharedCreds' in server ? 'HTTPS server' : 'HTTP server') : 'TCP server';
@@ -77,14 +84,21 @@ export const netDefinition: ModuleDefinition = {
         wrapMethod(netModule.Server.prototype, 'listen', (original) =>
           function listen(this: net.Server) {
             const result = original.apply(this, arguments);
+            if (!this.listening) listenPending.add(this);
             record(serverKind, this, listen);
             return result;
+          },
+        );
+        wrapMethod(netModule.Server.prototype as net.Server & { _listen2(): void }, '_listen2', (original) =>
+          function _listen2(this: net.Server) {
+            listenPending.delete(this);
+            return original.apply(this, arguments);
           },
         );
       },
       unpatch(netModule: typeof net) {
         unwrapMethods(netModule.Socket.prototype, ['connect']);
-        unwrapMethods(netModule.Server.prototype, ['listen']);
+        unwrapMethods(netModule.Server.prototype, ['listen', '_listen2']);
       },
     },
   ],

@@ -11,5 +11,13 @@ export class LeakError extends Error {
     super(next ? `${report}\n${next}` : report);
     this.name = 'LeakError';
     this.leaks = leaks;
+    // The stack is where the first leak was opened, not leaktrack's own code:
+    // runners show the code frame of the stack's top (Jest, Vitest), and it
+    // is the line to fix.
+    const frames = leaks[0]?.stack ?? [];
+    if (frames.length > 0) {
+      const at = frames.map((frame) => `    at ${frame.function ? `${frame.function} (${frame.file}:${frame.line}:${frame.column})` : `${frame.file}:${frame.line}:${frame.column}`}`);
+      this.stack = `${this.name}: ${this.message}\n${at.join('\n')}`;
+    }
   }
 }

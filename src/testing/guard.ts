@@ -8,6 +8,7 @@ import { latestTagSeq, type Tag } from '../core/tag';
 import { processTracker } from '../core/tracker';
 import { LeakError } from '../report/leak-error';
 import { findLeaks } from '../report/leaks';
+import type { Scope } from '../scope';
 import { start } from '../start';
 
 /**
@@ -62,19 +63,21 @@ function keepsLoopAlive(tag: Tag): boolean {
 const blamed = new WeakMap<Tag, string>();
 
 /**
- * `since`: a mark (everything opened after it), or the test's own tags.
+ * `since`: a mark (everything opened after it), or the scope of the test's own body.
  * Resolves when everything opened since `mark` is closed (waiting up to the
  * grace period for what is still closing); otherwise rejects with a
  * LeakError naming each resource's kind and opening line, and what happens
  * next when one keeps the process alive. Each leak is blamed once.
  */
-export async function checkTestEnd(since: number | (() => Tag[]), testName: string, options?: GuardOptions): Promise<void> {
-  const opened = typeof since === 'number' ? () => opensSince(since) : since;
+export async function checkTestEnd(since: number | Scope, testName: string, options?: GuardOptions): Promise<void> {
+  const opened = typeof since === 'number' ? () => opensSince(since) : () => since.openTags();
+  // A server still looking up its host is not open yet, but will be: wait for it too.
+  const opening = typeof since === 'number' ? () => processTracker.opening().some((tag) => tag.seq > since) : () => since.openingTags().length > 0;
   const within = options?.fullName === undefined ? undefined : `${options.fullName} > `;
   const candidates = within === undefined ? opened : () => opened().filter((tag) => !blamed.get(tag)?.startsWith(within));
   const deadline = Date.now() + (options?.graceMs ?? processConfig().graceMs);
   let leaks = findLeaks(candidates());
-  while (leaks.length > 0 && Date.now() < deadline) {
+  while ((leaks.length > 0 || opening()) && Date.now() < deadline) {
     // Ref'd: the wait is short and bounded, and an unref'd one lets node:test end the
     // file first ("Promise resolution is still pending") when nothing else is pending.
     await sleep(Math.min(10, Math.max(1, deadline - Date.now())));

@@ -67,7 +67,7 @@ if (!orchestrator && startTracking()) {
       const body = claimBody(t as TestContext);
       // Alone, the test owns what opened in its time (its hooks too); beside others, only its body's.
       const fullName = (t as { fullName?: string }).fullName;
-      return checkTestEnd(body?.overlapped ? () => body.openTags() : mark, t.name, { runner: 'node:test', fullName });
+      return checkTestEnd(body?.overlapped ? body : mark, t.name, { runner: 'node:test', fullName });
     });
   });
 }
