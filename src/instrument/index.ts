@@ -8,6 +8,7 @@ import { fetchDefinition } from './fetch';
 import { fsDefinition } from './fs';
 import { fsDirDefinition } from './fs-dir';
 import { httpDefinition } from './http';
+import { jestRuntimeDefinition } from './jest-runtime';
 import { netDefinition } from './net';
 import { pgDefinition } from './pg';
 import { timersDefinition } from './timers';
@@ -24,6 +25,7 @@ export const definitions: readonly ModuleDefinition[] = [
   workerThreadsDefinition,
   dgramDefinition,
   pgDefinition,
+  jestRuntimeDefinition,
 ];
 
 /** Every kind name the definitions produce, in registry order. */

@@ -3,7 +3,7 @@
 // files when the program loads them; channels subscribed. Each patch runs inside an error boundary; `uninstall` is the
 // exact reverse, so a definition can be tested in process.
 import { subscribe, unsubscribe } from 'node:diagnostics_channel';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import Module, { createRequire, syncBuiltinESMExports } from 'node:module';
 import { join, sep } from 'node:path';
 import { processWide } from '../core/process-wide';
@@ -11,20 +11,18 @@ import { warnOnce } from '../core/warn';
 import { isBuiltinFile, type ModuleDefinition, type PatchedFile } from './definition';
 import { definitions } from './index';
 import { deferBuiltin, forgetDeferred } from './lazy-builtins';
+import { packageFiles, packageOfFile, patchAlreadyLoaded, patchPackageFile, type PackageExports } from './package-files';
 import { setKindTracked } from './record';
 import { satisfies } from './versions';
 import { nameTarget } from './wrap';
 
 const requireBuiltin = createRequire(__filename);
 
-interface Installed {
-  /** Package exports this definition patched, to unpatch them again. */
-  packageExports: Array<{ file: PatchedFile; exports: unknown }>;
+interface Installed extends PackageExports {
   channels: Array<{ channel: string; listener: (message: unknown, name: string | symbol) => void }>;
 }
 // Process-wide: the test helpers install again in each Jest test file, from their own copy.
 const installed = processWide('installed', () => new Map<string, Installed>());
-const packageFiles = processWide('packageFiles', () => new Map<string, { definition: string; file: PatchedFile }>());
 
 export function install(list: readonly ModuleDefinition[] = definitions, options: { deferBuiltins?: boolean } = {}): void {
   for (const definition of list) {
@@ -40,10 +38,11 @@ export function install(list: readonly ModuleDefinition[] = definitions, options
       subscribe(source.channel, listener);
       state.channels.push({ channel: source.channel, listener });
     }
-    for (const file of definition.files) if (!isBuiltinFile(file)) packageFiles.set(file.file, { definition: definition.name, file });
+    for (const file of definition.files) if (!isBuiltinFile(file)) packageFiles.set(file.file, { file, state });
   }
   syncBuiltinESMExports();
   hookPackages();
+  patchAlreadyLoaded();
 }
 
 /** Undo `install` for one definition: originals back, channels left, its kinds no longer recorded. */
@@ -55,6 +54,7 @@ export function uninstall(definition: ModuleDefinition): void {
   for (const file of definition.files) {
     if (isBuiltinFile(file) && versionFits(file) && !forgetDeferred(file.file, definition.name)) guarded(definition.name, file.file, () => file.unpatch(builtinExports(file)));
   }
+  for (const file of definition.files) if (!isBuiltinFile(file)) packageFiles.delete(file.file);
   for (const { file, exports } of state.packageExports) guarded(definition.name, file.file, () => file.unpatch(exports));
   for (const { channel, listener } of state.channels) unsubscribe(channel, listener);
   syncBuiltinESMExports();
@@ -95,7 +95,7 @@ function guarded(name: string, where: string, run: () => void): void {
  */
 function hookPackages(): void {
   const hooked = processWide('packageHooks', () => new Set<string>());
-  const packages = [...new Set([...packageFiles.keys()].map(packageOf))].filter((pkg) => !hooked.has(pkg));
+  const packages = [...new Set([...packageFiles.keys()].map(packageOfFile))].filter((pkg) => !hooked.has(pkg));
   if (packages.length === 0) return;
   for (const pkg of packages) hooked.add(pkg);
   const cannot = (error: unknown) => warnOnce(`cannot hook require() for ${packages.join(', ')} (${(error as Error)?.message ?? error}); they are not tracked`);
@@ -138,37 +138,5 @@ function hookRequire(packages: string[]): void {
   // its `debug` (no-debug.cjs); from dist/ (the hook bundle) or dist/instrument/.
   const bundle = ['./require-hook.bundle.js', '../require-hook.bundle.js'].map((file) => join(__dirname, file)).find((file) => existsSync(file));
   const { Hook } = requireBuiltin(bundle ?? 'require-in-the-middle') as typeof import('require-in-the-middle');
-  new Hook(packages, { internals: true }, (exports, name, basedir) => {
-    const found = packageFiles.get(name.split(sep).join('/'));
-    const state = found && installed.get(found.definition);
-    if (!found || !state || !basedir) return exports;
-    const { file } = found;
-    if (!knownVersion(file, packageOf(file.file), basedir)) return exports;
-    try {
-      const patched = (file.patch(exports) ?? exports) as typeof exports;
-      state.packageExports.push({ file, exports });
-      return patched;
-    } catch (error) {
-      warnOnce(`cannot instrument ${file.file}: ${(error as Error).message}; it is not tracked`);
-      return exports;
-    }
-  });
-}
-
-function packageOf(file: string): string {
-  const parts = file.split('/');
-  return file.startsWith('@') ? parts.slice(0, 2).join('/') : parts[0];
-}
-
-function knownVersion(file: PatchedFile, pkg: string, basedir: string): boolean {
-  if (!file.versions) return true;
-  let version = 'unknown';
-  try {
-    version = String(JSON.parse(readFileSync(join(basedir, 'package.json'), 'utf8')).version);
-  } catch {
-    // fall through: unknown version
-  }
-  if (satisfies(version, file.versions)) return true;
-  warnOnce(`${pkg} ${version} is not a version leaktrack knows (supported: ${file.versions}); ${pkg} is not tracked`);
-  return false;
+  new Hook(packages, { internals: true }, (exports, name, basedir) => (basedir ? patchPackageFile(name.split(sep).join('/'), exports, basedir) : exports));
 }
