@@ -10,10 +10,14 @@
 // timer fires ~50x more often per operation than it really does; for
 // workloads of many short operations (http) that inflates the hooked count.
 //
-// BENCH_NODES=/path/to/node,/other/node measures each Node in turn.
+// BENCH_NODES=/path/to/node,/other/node measures each Node in turn;
+// `npm run bench:instructions -- startup` counts start-up only.
 import { execFileSync, spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { makeEsmApp } from './esm-app.mjs';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 const WORKLOADS = [
@@ -27,14 +31,52 @@ const WORKLOADS = [
 const opsRun = (count, sync) => count + Math.min(sync ? 5000 : 500, count / 10);
 
 function instructions(node, args, file, count) {
-  const result = spawnSync('valgrind', ['--tool=cachegrind', '--cache-sim=no', '--cachegrind-out-file=/dev/null', node, '--single-threaded', ...args, join(ROOT, 'bench', 'workloads', file)], {
+  return countRun(node, [...args, join(ROOT, 'bench', 'workloads', file)], { BENCH_OPS: String(count) });
+}
+
+/** Instructions of one whole run of `node --single-threaded ...args`. */
+function countRun(node, args, env = {}) {
+  const result = spawnSync('valgrind', ['--tool=cachegrind', '--cache-sim=no', '--cachegrind-out-file=/dev/null', node, '--single-threaded', ...args], {
     cwd: ROOT,
-    env: { ...process.env, NODE_OPTIONS: '', LEAKTRACK_REPORT: '', BENCH_OPS: String(count) },
+    env: { ...process.env, NODE_OPTIONS: '', LEAKTRACK_REPORT: '', ...env },
     encoding: 'utf8',
   });
   const match = /I\s+refs:\s+([\d,]+)/.exec(result.stderr);
-  if (!match) throw new Error(`cachegrind gave no count for ${file}: ${result.stderr.slice(-500)}`);
+  if (!match) throw new Error(`cachegrind gave no count for ${args.join(' ')}: ${result.stderr.slice(-500)}`);
   return Number(match[1].replaceAll(',', ''));
+}
+
+/** Median wall time of a bare run, to turn an instruction count into milliseconds. */
+function bareMs(node, args) {
+  const times = Array.from({ length: 15 }, () => {
+    const start = process.hrtime.bigint();
+    spawnSync(node, args, { cwd: ROOT, env: { ...process.env, NODE_OPTIONS: '' } });
+    return Number(process.hrtime.bigint() - start) / 1e6;
+  }).sort((a, b) => a - b);
+  return times[7];
+}
+
+/**
+ * Start-up in instructions: a whole run, bare and hooked (the hook's code
+ * cache written by a run before). The added milliseconds are bare's time
+ * scaled by the added share of instructions: an estimate that does not move
+ * with the machine's load, as wall time does.
+ */
+function startup(node) {
+  const dir = mkdtempSync(join(tmpdir(), 'leaktrack-esm200-'));
+  try {
+    console.log('\n| start-up | bare | leaktrack | added | ≈ added ms |');
+    console.log('| --- | ---: | ---: | ---: | ---: |');
+    for (const [name, args] of [['`node -e 0`', ['-e', '0']], ['ESM app, 200 modules', [makeEsmApp(dir)]]]) {
+      spawnSync(node, ['--single-threaded', '--import', 'leaktrack/register', ...args], { cwd: ROOT, env: { ...process.env, NODE_OPTIONS: '', LEAKTRACK_REPORT: '' } });
+      const bare = countRun(node, args);
+      const hooked = countRun(node, ['--import', 'leaktrack/register', ...args]);
+      const m = (n) => `${(n / 1e6).toFixed(1)} M`;
+      console.log(`| ${name} | ${m(bare)} | ${m(hooked)} | ${m(hooked - bare)} (+${((hooked / bare - 1) * 100).toFixed(1)} %) | +${(bareMs(node, args) * (hooked / bare - 1)).toFixed(1)} ms |`);
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 }
 
 function perOp(node, args, workload) {
@@ -61,4 +103,5 @@ for (const node of nodes) {
     const k = (n) => `${(n / 1000).toFixed(1)} k`;
     console.log(`| ${workload.name} | ${k(bare)} | ${k(hooked)} | ${k(hooked - bare)} | ${(hooked / bare).toFixed(2)} |`);
   }
+  if (!only || only === 'startup') startup(node);
 }

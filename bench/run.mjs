@@ -13,6 +13,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { makeEsmApp } from './esm-app.mjs';
 import { startPostgres } from '../test/support/postgres.mjs';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
@@ -66,13 +67,6 @@ function startupMs(mode, args) {
   return Number(process.hrtime.bigint() - start) / 1e6;
 }
 
-/** An ESM app of 200 modules: an entry importing 199 small modules. */
-function makeEsmApp(dir) {
-  const names = Array.from({ length: 199 }, (_, i) => `m${i}.mjs`);
-  for (const [i, name] of names.entries()) writeFileSync(join(dir, name), `export const value${i} = ${i};\nexport function f${i}() { return value${i}; }\n`);
-  writeFileSync(join(dir, 'app.mjs'), names.map((name, i) => `import { f${i} } from './${name}';`).join('\n') + `\nglobalThis.sum = ${names.map((_, i) => `f${i}()`).join(' + ')};\n`);
-  return join(dir, 'app.mjs');
-}
 
 const postgres = ONLY_STARTUP ? undefined : await startPostgres();
 const results = [];

@@ -32,3 +32,42 @@ test('a request loop with many requests in flight: the heap grows per request as
   assert.ok(h <= b * 1.1 + 64, `${h} bytes per request hooked against ${b} bare`);
   assert.deepEqual(hooked.report.leaks, []);
 });
+
+test("the hook's code cache: written once beside the bundle, then used; a damaged or unwritable cache changes nothing the program sees", async (t) => {
+  const { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } = await import('node:fs');
+  const { join } = await import('node:path');
+  const { tmpdir } = await import('node:os');
+  const { ROOT } = await import('./helpers.mjs');
+  // A copy of the package of its own: the suite's other runs share the real one's cache.
+  const copy = mkdtempSync(join(tmpdir(), 'leaktrack-cache-'));
+  t.after(() => rmSync(copy, { recursive: true, force: true }));
+  cpSync(join(ROOT, 'dist'), join(copy, 'dist'), { recursive: true, filter: (source) => !source.includes('.cache') });
+  cpSync(join(ROOT, 'register.mjs'), join(copy, 'register.mjs'));
+  const cacheDir = join(copy, 'dist', '.cache');
+  const hooked = () => run('fs-require.cjs', { hook: false, nodeArgs: ['--import', join(copy, 'register.mjs')] });
+  const bare = await run('fs-require.cjs', { hook: false });
+  const check = (result) => {
+    assert.equal(result.code, bare.code, result.stderr);
+    assert.equal(result.stdout, bare.stdout);
+    assert.ok(result.report.leaks.length > 0, 'the hook ran and reported');
+  };
+
+  check(await hooked());
+  const [file] = readdirSync(cacheDir);
+  assert.match(file, new RegExp(`^hook-${process.version.replace(/\./g, '\\.')}-${process.arch}-\\d+-\\d+-[0-9a-f]+\\.bin$`));
+  const written = statSync(join(cacheDir, file)).mtimeMs;
+  check(await hooked());
+  assert.equal(statSync(join(cacheDir, file)).mtimeMs, written, 'an accepted cache is not written again');
+
+  writeFileSync(join(cacheDir, file), 'not a code cache');
+  check(await hooked());
+  assert.notEqual(readFileSync(join(cacheDir, file), 'utf8'), 'not a code cache', 'a rejected cache is written anew');
+
+  const withFlag = await run('fs-require.cjs', { hook: false, nodeArgs: ['--expose-gc', '--import', join(copy, 'register.mjs')] });
+  assert.equal(withFlag.stdout, bare.stdout);
+  assert.equal(readdirSync(cacheDir).length, 2, 'other Node options, a cache of their own (V8 would reject the first)');
+
+  rmSync(cacheDir, { recursive: true });
+  writeFileSync(cacheDir, ''); // a file where the directory would go: nothing can be written
+  check(await hooked());
+});
