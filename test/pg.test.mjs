@@ -138,3 +138,24 @@ test('pg under Jest (its registry loads pg without require()): pg.Pool and pg.Cl
   const merged = JSON.parse(readFileSync(join(dir, 'merged.json'), 'utf8'));
   assert.deepEqual(merged.leaks.map((leak) => `${leak.kind} ${leak.openedAt.line}`).sort(), declared);
 });
+
+test('pg reached through a symlink (a workspace, npm link): tracked from its real path, from CJS and ESM', async (t) => {
+  const { cpSync, mkdirSync, symlinkSync } = await import('node:fs');
+  // Inside the repository, so that pg's own dependencies resolve from its node_modules.
+  const base = join(ROOT, '.leaktrack-tmp');
+  mkdirSync(base, { recursive: true });
+  const ws = mkdtempSync(join(base, 'workspace-'));
+  t.after(() => rmSync(ws, { recursive: true, force: true }));
+  mkdirSync(join(ws, 'node_modules'));
+  for (const pkg of ['pg', 'pg-pool']) {
+    cpSync(join(ROOT, 'node_modules', pkg), join(ws, 'packages', pkg), { recursive: true });
+    symlinkSync(join('..', 'packages', pkg), join(ws, 'node_modules', pkg));
+  }
+  for (const app of ['app.cjs', 'app.mjs']) {
+    cpSync(join(FIXTURES, 'workspace', app), join(ws, app));
+    const result = await run(join(ws, app), { cwd: ws, env: postgres.env });
+    assert.equal(result.code, 0, result.stderr);
+    const declared = declaredLeaks(join(FIXTURES, 'workspace', app)).map((entry) => `${entry.split(' ')[0]} ${entry.split(':').pop()}`);
+    assert.deepEqual(result.report.leaks.map((leak) => `${leak.kind} ${leak.openedAt.line}`).sort(), declared, `${app}: ${result.stderr}`);
+  }
+});

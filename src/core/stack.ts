@@ -11,6 +11,7 @@ import { readFileSync } from 'node:fs';
 // Named imports: a namespace import would read every export of node:module,
 // and loading its SourceMap class costs start-up time; it is needed at report time only.
 import { findSourceMap, SourceMap } from 'node:module';
+import { processWide } from './process-wide';
 
 /**
  * How many frames an opening stack keeps: enough to get past a few library
@@ -237,11 +238,23 @@ function packageRootOf(dir: string): string {
 const PACKAGE_ROOT = packageRootOf(__dirname);
 const OWN_PATHS = [join(PACKAGE_ROOT, 'dist') + sep, join(PACKAGE_ROOT, 'src') + sep, join(PACKAGE_ROOT, 'register.mjs')];
 
-/** A frame in the user's own code: not leaktrack, not Node, not node_modules. */
+/**
+ * Library folders outside node_modules: a package a module definition
+ * patches, reached through a symlink (a workspace), runs from its real path.
+ */
+const libraryRoots = processWide('libraryRoots', () => [] as string[]);
+
+export function addLibraryRoot(dir: string): void {
+  const root = dir.endsWith(sep) ? dir : dir + sep;
+  if (!libraryRoots.includes(root)) libraryRoots.push(root);
+}
+
+/** A frame in the user's own code: not leaktrack, not Node, not node_modules, not a linked library. */
 export function isUserFrame(frame: Frame): boolean {
   const file = frame.file;
   if (file.startsWith('node:') || file.startsWith('internal/')) return false;
   if (file.includes(`${sep}node_modules${sep}`) || file.includes('/node_modules/')) return false;
+  if (libraryRoots.length > 0 && libraryRoots.some((root) => file.startsWith(root))) return false;
   return !OWN_PATHS.some((own) => file.startsWith(own));
 }
 

@@ -11,7 +11,7 @@ import { warnOnce } from '../core/warn';
 import { isBuiltinFile, type ModuleDefinition, type PatchedFile } from './definition';
 import { definitions } from './index';
 import { deferBuiltin, forgetDeferred } from './lazy-builtins';
-import { packageFiles, packageOfFile, patchAlreadyLoaded, patchPackageFile, type PackageExports } from './package-files';
+import { linkedPackageFiles, packageFiles, packageOfFile, patchAlreadyLoaded, patchPackageFile, type PackageExports } from './package-files';
 import { setKindTracked } from './record';
 import { satisfies } from './versions';
 import { nameTarget } from './wrap';
@@ -138,5 +138,12 @@ function hookRequire(packages: string[]): void {
   // its `debug` (no-debug.cjs); from dist/ (the hook bundle) or dist/instrument/.
   const bundle = ['./require-hook.bundle.js', '../require-hook.bundle.js'].map((file) => join(__dirname, file)).find((file) => existsSync(file));
   const { Hook } = requireBuiltin(bundle ?? 'require-in-the-middle') as typeof import('require-in-the-middle');
-  new Hook(packages, { internals: true }, (exports, name, basedir) => (basedir ? patchPackageFile(name.split(sep).join('/'), exports, basedir) : exports));
+  // Packages reached through a symlink are hooked by their real files' paths.
+  const linked = linkedPackageFiles();
+  const linkedFiles = [...linked.keys()].flatMap((file) => ['.js', '.cjs'].map((extension) => file + extension)).filter((file) => existsSync(file));
+  new Hook([...packages, ...linkedFiles], { internals: true }, (exports, name, basedir) => {
+    if (!basedir) return exports;
+    const link = linked.get(join(basedir, name));
+    return link ? patchPackageFile(link.name, exports, link.basedir) : patchPackageFile(name.split(sep).join('/'), exports, basedir);
+  });
 }

@@ -3,9 +3,10 @@
 // their path: a module system of a test runner's own (Jest's registry) loads
 // them without require(), and a package may be loaded before leaktrack is.
 import Module from 'node:module';
-import { existsSync, readFileSync } from 'node:fs';
-import { join, sep } from 'node:path';
+import { existsSync, readFileSync, realpathSync } from 'node:fs';
+import { dirname, join, parse, sep } from 'node:path';
 import { processWide } from '../core/process-wide';
+import { addLibraryRoot } from '../core/stack';
 import { warnOnce } from '../core/warn';
 import type { PatchedFile } from './definition';
 import { satisfies } from './versions';
@@ -47,7 +48,10 @@ export function patchPackageFile<T>(name: string, moduleExports: T, basedir: str
 /** Patch a file loaded by path (`/app/node_modules/pg/lib/client.js`), under both of its possible names. */
 export function patchPackageFileAt<T>(path: string, moduleExports: T): T {
   const at = path.lastIndexOf(`${sep}node_modules${sep}`);
-  if (at < 0) return moduleExports;
+  if (at < 0) {
+    const linked = linkedPackageFiles().get(withoutExtension(path));
+    return linked ? patchPackageFile(linked.name, moduleExports, linked.basedir) : moduleExports;
+  }
   const parts = path.slice(at + 14).split(sep);
   const depth = parts[0].startsWith('@') ? 2 : 1;
   const pkg = parts.slice(0, depth).join('/');
@@ -70,6 +74,74 @@ export function patchAlreadyLoaded(): void {
       // an entry of someone else's shape (a getter, a frozen record): left as it is
     }
   }
+}
+
+const withoutExtension = (path: string) => {
+  const { dir, name } = parse(path);
+  return join(dir, name);
+};
+
+let linked: Map<string, { name: string; basedir: string }> | undefined;
+
+/**
+ * The files of packages reached through a symlink (npm, yarn and pnpm
+ * workspaces, `npm link`): Node loads them from their real path, which has no
+ * `node_modules` in it, so require-in-the-middle cannot name them. Each
+ * package a definition names is looked up in the `node_modules` folders
+ * above the current directory and the main script, and again beside each
+ * linked package found (its own dependencies). Keyed by real path without
+ * the extension, as require-in-the-middle reports an absolute file it was
+ * given; found once.
+ */
+export function linkedPackageFiles(): Map<string, { name: string; basedir: string }> {
+  if (linked) return linked;
+  linked = new Map();
+  const starts = [process.cwd(), process.argv[1] ? dirname(process.argv[1]) : undefined].filter((dir): dir is string => !!dir);
+  const packages = [...new Set([...packageFiles.keys()].map(packageOfFile))];
+  for (let round = 0; round < 2; round++) {
+    for (const pkg of packages) {
+      const root = linkedRoot(pkg, starts);
+      if (!root) continue;
+      if (!starts.includes(root)) starts.push(root);
+      addLibraryRoot(root); // its frames are the library's, not the user's
+      for (const name of packageFiles.keys()) {
+        if (packageOfFile(name) !== pkg) continue;
+        const file = name === pkg ? mainFile(root) : join(root, ...name.slice(pkg.length + 1).split('/'));
+        if (file) linked.set(withoutExtension(file), { name, basedir: root });
+      }
+    }
+  }
+  return linked;
+}
+
+/** The real directory of `pkg` seen from `starts`, when it is not inside a node_modules folder. */
+function linkedRoot(pkg: string, starts: string[]): string | undefined {
+  for (const start of starts) {
+    for (let dir = start; ; dir = dirname(dir)) {
+      const candidate = join(dir, 'node_modules', ...pkg.split('/'));
+      if (existsSync(candidate)) {
+        try {
+          const real = realpathSync(candidate);
+          return real.includes(`${sep}node_modules${sep}`) ? undefined : real;
+        } catch {
+          return undefined;
+        }
+      }
+      if (dirname(dir) === dir) break;
+    }
+  }
+  return undefined;
+}
+
+function mainFile(basedir: string): string | undefined {
+  let main = 'index.js';
+  try {
+    main = String(JSON.parse(readFileSync(join(basedir, 'package.json'), 'utf8')).main ?? main);
+  } catch {
+    return undefined;
+  }
+  const base = join(basedir, main);
+  return [base, `${base}.js`, join(base, 'index.js')].find((candidate) => existsSync(candidate) && !candidate.endsWith(sep));
 }
 
 function isMainFile(basedir: string, path: string): boolean {
