@@ -88,13 +88,15 @@ function registeredKinds({ builtinOnly = false } = {}) {
   return [...new Set(chosen.flatMap((definition) => definition.kinds.map((kind) => kind.name)))];
 }
 
-test('fs.FSWatcher, fs.StatWatcher and dgram.Socket: never closed are leaks; closed, unwatched, failed are not; the program runs as bare', async () => {
+test('fs.FSWatcher (fs.watch, fs/promises watch while iterated), fs.StatWatcher and dgram.Socket: never closed are leaks; closed, unwatched, failed, ended by break or abort, never iterated are not; the program runs as bare', async () => {
   const [bare, hooked] = await Promise.all([run('watchers-udp.mjs', { hook: false }), run('watchers-udp.mjs')]);
   assert.equal(hooked.code, bare.code);
   assert.equal(hooked.stdout, bare.stdout);
-  assert.equal(hooked.stdout, 'ENOENT\ndone\n');
+  assert.equal(hooked.stdout, 'ENOENT\nchanged.txt AbortError\ndone\n');
   assertLeaksAsDeclared(hooked);
-  const byKind = Object.fromEntries(hooked.report.leaks.map((leak) => [leak.kind, leak.description]));
+  const iterated = hooked.report.leaks.find((leak) => leak.description.startsWith('fs/promises watch'));
+  assert.match(iterated?.description ?? '', /^fs\/promises watch of .*leaktrack-watch-\w+, never ended$/);
+  const byKind = Object.fromEntries(hooked.report.leaks.filter((leak) => leak !== iterated).map((leak) => [leak.kind, leak.description]));
   assert.match(byKind['dgram.Socket'], /^UDP socket \(udp4\) bound to 127\.0\.0\.1:\d+, never closed$/);
   assert.match(byKind['fs.FSWatcher'], /^fs\.watch of .*leaktrack-watch-\w+, never closed$/);
   assert.match(byKind['fs.StatWatcher'], /^fs\.watchFile of .*watched\.txt, never unwatched$/);

@@ -9,6 +9,7 @@ import { fileURLToPath } from 'node:url';
 import type { CapturedStack } from '../core/stack';
 import type { ResourceKind, Tag } from '../core/tag';
 import type { ModuleDefinition } from './definition';
+import { iteratorKind, trackedIterator } from './async-iterator';
 import { openingStack, record, recordOpened, safely } from './record';
 import { unwrapMethods, withOpenedCallback, wrapMethod } from './wrap';
 
@@ -206,7 +207,19 @@ function patchStreams(fs: typeof fsModule): void {
   patch('createWriteStream', writeStreamKind);
 }
 
+/** fs/promises watch(): a watcher while its iterator is iterated (async-iterator.ts). */
+export const watchIteratorKind = iteratorKind('fs.FSWatcher', (path) => `fs/promises watch of ${showPath(path)}, never ended`);
+
 function patchFsPromises(fsp: typeof import('node:fs/promises')): void {
+  wrapMethod(fsp, 'watch', (original) =>
+    function watch(this: unknown, filename: unknown, options?: unknown) {
+      const inner: AsyncGenerator = original.apply(this, arguments);
+      const signal = typeof options === 'object' && options !== null ? (options as { signal?: AbortSignal }).signal : undefined;
+      const { iterator, state } = trackedIterator(inner, signal, plainPath(filename));
+      record(watchIteratorKind, iterator, watch, state);
+      return iterator;
+    },
+  );
   wrapMethod(fsp, 'open', (original) =>
     async function open(this: unknown, path: unknown) {
       const stack = openingStack(fileHandleKind, open);
@@ -226,7 +239,7 @@ const FD_FUNCTIONS = ['openSync', 'open', 'closeSync', 'close', 'createReadStrea
 
 export const fsDefinition: ModuleDefinition = {
   name: 'fs',
-  kinds: [fileHandleKind, fdKind, readStreamKind, writeStreamKind, watcherKind, statWatcherKind],
+  kinds: [fileHandleKind, fdKind, readStreamKind, writeStreamKind, watcherKind, statWatcherKind, watchIteratorKind],
   files: [
     {
       file: 'node:fs',
@@ -245,7 +258,7 @@ export const fsDefinition: ModuleDefinition = {
       file: 'node:fs/promises',
       patch: patchFsPromises,
       unpatch(fsp: typeof import('node:fs/promises')) {
-        unwrapMethods(fsp, ['open']);
+        unwrapMethods(fsp, ['open', 'watch']);
         if (fileHandlePrototype) unwrapMethods(fileHandlePrototype, ['close']);
         fileHandlePrototype = undefined;
         handleTags.clear();

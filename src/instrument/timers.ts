@@ -4,6 +4,7 @@
 import type * as timers from 'node:timers';
 import type { ResourceKind } from '../core/tag';
 import type { ModuleDefinition } from './definition';
+import { iteratorKind, trackedIterator } from './async-iterator';
 import { record } from './record';
 import { isWrapped, originalOf, unwrapMethods, wrapMethod } from './wrap';
 
@@ -16,32 +17,8 @@ export const intervalKind: ResourceKind<Timeout> = {
   describe: (timer) => `setInterval every ${timer ? (timer as unknown as { _repeat: number })._repeat : '?'} ms`,
 };
 
-/** The tag's detail: plain flags, and the signal held weakly (it is the program's). */
-interface IteratorState {
-  started: boolean;
-  done: boolean;
-  signal: WeakRef<AbortSignal> | undefined;
-  delay: unknown;
-}
-
-const running = (state: IteratorState) => state.started && !state.done && state.signal?.deref()?.aborted !== true;
-
-/**
- * A timers/promises interval exists while its iterator is being iterated and
- * has not ended (`break`, `return()`, an abort). An iterator the program
- * dropped mid-iteration is still one: its timer goes on firing, and nothing
- * of it is reachable to stop it (a module-level const is gone once the
- * module has run). So whether it is open is read from the tag's own state,
- * whether or not the iterator is still there.
- */
-export const intervalIteratorKind: ResourceKind<object> = {
-  name: 'timers.Interval',
-  // Not open until first iterated: its tag must not be dropped before.
-  mayReopen: true,
-  isOpen: (_iterator, state) => running(state as IteratorState),
-  leakWhenCollected: (state) => running(state as IteratorState),
-  describe: (_iterator, state) => `timers/promises setInterval every ${String((state as IteratorState).delay ?? 1)} ms`,
-};
+/** A timers/promises interval, while its iterator is iterated (async-iterator.ts). */
+export const intervalIteratorKind = iteratorKind('timers.Interval', (delay) => `timers/promises setInterval every ${String(delay ?? 1)} ms`);
 
 function patchSetInterval(timersModule: typeof timers): void {
   const original = originalOf(timersModule.setInterval);
@@ -67,17 +44,7 @@ function patchPromisesSetInterval(timersPromises: typeof import('node:timers/pro
     function setInterval(this: unknown, delay?: number, _value?: unknown, options?: { ref?: boolean; signal?: AbortSignal }) {
       const inner: AsyncGenerator = original.apply(this, arguments);
       // (The original read options.signal already: a getter that throws threw there.)
-      const signal = options?.signal;
-      const state: IteratorState = { started: false, done: false, signal: signal ? new WeakRef(signal) : undefined, delay };
-      // Delegation keeps next/return/throw exactly as the original iterator's.
-      const iterator = (async function* setIntervalIterator() {
-        state.started = true;
-        try {
-          return yield* inner;
-        } finally {
-          state.done = true;
-        }
-      })();
+      const { iterator, state } = trackedIterator(inner, options?.signal, delay);
       record(intervalIteratorKind, iterator, setInterval, state);
       return iterator;
     },
