@@ -4,6 +4,7 @@ import fs from 'node:fs';
 import { open } from 'node:fs/promises';
 import net from 'node:net';
 import http from 'node:http';
+import http2 from 'node:http2';
 import { spawn } from 'node:child_process';
 import { Worker } from 'node:worker_threads';
 import dgram from 'node:dgram';
@@ -31,6 +32,10 @@ const watcher = fs.watch(self);
 const statWatcher = fs.watchFile(self, () => {});
 const udp = dgram.createSocket('udp4');
 const dir = fs.opendirSync(new URL('.', self));
+const h2server = http2.createServer().listen(0, '127.0.0.1');
+await once(h2server, 'listening');
+const session = http2.connect(`http://127.0.0.1:${h2server.address().port}`);
+await once(session, 'connect');
 
 process.on('exit', () => child.kill());
 process.exit(0);

@@ -17,6 +17,7 @@ const timers = require('node:timers');
 const childProcess = require('node:child_process');
 const workerThreads = require('node:worker_threads');
 const dgram = require('node:dgram');
+const http2 = require('node:http2');
 const { definitions, kindNames } = require('../dist/instrument/index.js');
 const { install, uninstall } = require('../dist/instrument/install.js');
 const { processTracker } = require('../dist/core/tracker.js');
@@ -32,7 +33,7 @@ function snapshot() {
   const targets = {
     fs, 'fs.promises': fs.promises, 'net.Socket.prototype': net.Socket.prototype, 'net.Server.prototype': net.Server.prototype,
     http, https, timers, 'timers.promises': timers.promises, 'ChildProcess.prototype': childProcess.ChildProcess.prototype,
-    worker_threads: workerThreads, dgram,
+    worker_threads: workerThreads, dgram, http2,
   };
   const values = {};
   for (const [name, target] of Object.entries(targets)) {

@@ -102,6 +102,17 @@ test('fs.FSWatcher (fs.watch, fs/promises watch while iterated), fs.StatWatcher 
   assert.match(byKind['fs.StatWatcher'], /^fs\.watchFile of .*watched\.txt, never unwatched$/);
 });
 
+test('http2: a session and a server never closed are leaks as http2.* (the session\'s socket is the session\'s); closed, destroyed, refused are not; the program runs as bare', async () => {
+  const [bare, hooked] = await Promise.all([run('http2.mjs', { hook: false }), run('http2.mjs')]);
+  assert.equal(hooked.code, bare.code);
+  assert.equal(hooked.stdout, bare.stdout);
+  assert.equal(hooked.stdout, 'hello\nhello\nECONNREFUSED\ndone\n');
+  assertLeaksAsDeclared(hooked);
+  const byKind = Object.fromEntries(hooked.report.leaks.map((leak) => [leak.kind, leak.description]));
+  assert.match(byKind['http2.Session'], /^HTTP\/2 session to http:\/\/127\.0\.0\.1:\d+$/);
+  assert.match(byKind['http2.Server'], /^HTTP\/2 server listening on 127\.0\.0\.1:\d+$/);
+});
+
 test('fs.Dir: closed by closeSync, close(), close(callback) or a for await are not leaks; never closed, or read to the end without close(), are', async () => {
   const [bare, hooked] = await Promise.all([run('dirs.mjs', { hook: false }), run('dirs.mjs')]);
   assert.equal(hooked.code, bare.code);

@@ -8,6 +8,7 @@
 import type * as fsModule from 'node:fs';
 import type { ResourceKind, Tag } from '../core/tag';
 import type { ModuleDefinition } from './definition';
+import { plainPath, showPath } from './fs';
 import { openingStack, record, recordOpened, safely } from './record';
 import { unwrapMethods, withOpenedCallback, wrapMethod } from './wrap';
 
@@ -16,7 +17,7 @@ type Dir = fsModule.Dir;
 export const dirKind: ResourceKind<Dir> = {
   name: 'fs.Dir',
   leakWhenCollected: true,
-  describe: (dir, path) => `directory ${String(path)}${dir ? ', never closed' : ': never closed by the program; garbage collection closed it'}`,
+  describe: (dir, path) => `directory ${showPath(path)}${dir ? ', never closed' : ': never closed by the program; garbage collection closed it'}`,
 };
 
 /** One per open Dir; directories are opened rarely, so a WeakMap costs nothing that matters. */
@@ -78,7 +79,6 @@ function setAsyncIterator(prototype: object, fn: unknown): void {
   Object.defineProperty(prototype, Symbol.asyncIterator, { ...Object.getOwnPropertyDescriptor(prototype, Symbol.asyncIterator), value: fn });
 }
 
-const pathOf = (path: unknown) => (path instanceof URL ? path.href : String(path));
 
 export const fsDirDefinition: ModuleDefinition = {
   name: 'fs-dir',
@@ -90,7 +90,7 @@ export const fsDirDefinition: ModuleDefinition = {
         wrapMethod(fs, 'opendirSync', (original) =>
           function opendirSync(this: unknown, path: unknown) {
             const dir: Dir = original.apply(this, arguments);
-            tagDir(dir, record(dirKind, dir, opendirSync, pathOf(path)));
+            tagDir(dir, record(dirKind, dir, opendirSync, plainPath(path)));
             return dir;
           },
         );
@@ -99,7 +99,7 @@ export const fsDirDefinition: ModuleDefinition = {
             const callback = arguments[arguments.length - 1];
             const stack = typeof callback === 'function' ? openingStack(dirKind, opendir) : undefined;
             if (stack === undefined) return original.apply(this, arguments);
-            const opened = (dir: unknown) => dir && tagDir(dir as Dir, recordOpened(dirKind, dir as Dir, stack, pathOf(path)));
+            const opened = (dir: unknown) => dir && tagDir(dir as Dir, recordOpened(dirKind, dir as Dir, stack, plainPath(path)));
             return original.apply(this, withOpenedCallback(arguments, opened));
           },
         );
@@ -116,7 +116,7 @@ export const fsDirDefinition: ModuleDefinition = {
           async function opendir(this: unknown, path: unknown) {
             const stack = openingStack(dirKind, opendir);
             const dir: Dir = await original.apply(this, arguments);
-            tagDir(dir, recordOpened(dirKind, dir, stack, pathOf(path)));
+            tagDir(dir, recordOpened(dirKind, dir, stack, plainPath(path)));
             return dir;
           },
         );

@@ -14,10 +14,10 @@ import { openingStack, record, recordOpened, safely } from './record';
 import { unwrapMethods, withOpenedCallback, wrapMethod } from './wrap';
 
 /** A path argument as plain text for the tag (a URL or Buffer is the program's object). */
-const plainPath = (path: unknown) => (typeof path === 'string' ? path : path instanceof URL ? path.href : String(path));
+export const plainPath = (path: unknown) => (typeof path === 'string' ? path : path instanceof URL ? path.href : String(path));
 
 /** A path argument as a person reads it: file URLs and Buffers as paths. */
-function showPath(path: unknown): string {
+export function showPath(path: unknown): string {
   try {
     if (path instanceof URL) return path.protocol === 'file:' ? fileURLToPath(path) : path.href;
     if (typeof path === 'string' && path.startsWith('file:')) return fileURLToPath(path);

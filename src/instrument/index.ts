@@ -8,6 +8,7 @@ import { fetchDefinition } from './fetch';
 import { fsDefinition } from './fs';
 import { fsDirDefinition } from './fs-dir';
 import { httpDefinition } from './http';
+import { http2Definition } from './http2';
 import { jestRuntimeDefinition } from './jest-runtime';
 import { netDefinition } from './net';
 import { pgDefinition } from './pg';
@@ -19,6 +20,7 @@ export const definitions: readonly ModuleDefinition[] = [
   fsDirDefinition,
   netDefinition,
   httpDefinition,
+  http2Definition,
   fetchDefinition,
   timersDefinition,
   childProcessDefinition,

@@ -9,7 +9,7 @@ import Module, { createRequire, syncBuiltinESMExports } from 'node:module';
 import { unwrapMethod, wrapMethod } from './wrap';
 
 /** Where the lazy path applies: costly builtins the program may never load. */
-const DEFERRABLE = new Set(['fs/promises', 'timers/promises', 'net', 'http', 'https', 'child_process', 'worker_threads', 'dgram']);
+const DEFERRABLE = new Set(['fs/promises', 'timers/promises', 'net', 'http', 'https', 'child_process', 'worker_threads', 'dgram', 'http2']);
 /** Also reached as a getter of their parent module (`require('fs').promises`), which passes no hook. */
 const PROMISES_OF: Record<string, string> = { 'fs/promises': 'node:fs', 'timers/promises': 'node:timers' };
 /**

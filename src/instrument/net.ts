@@ -38,6 +38,12 @@ export const serverKind: ResourceKind<net.Server> = {
   },
 };
 
+/**
+ * Servers of a kind of their own (http2.Server), marked by the definition
+ * that created them: listen() records them under that kind instead.
+ */
+export const serverKindOf = new WeakMap<net.Server, ResourceKind<net.Server>>();
+
 function describeSocket(socket: net.Socket | undefined, target: ConnectTarget | undefined): string {
   const tls = socket && (socket as { encrypted?: boolean }).encrypted ? 'TLS' : undefined;
   if (socket?.remoteAddress) return `${tls ?? 'TCP'} socket to ${socket.remoteAddress}:${socket.remotePort}`;
@@ -85,7 +91,7 @@ export const netDefinition: ModuleDefinition = {
           function listen(this: net.Server) {
             const result = original.apply(this, arguments);
             if (!this.listening) listenPending.add(this);
-            record(serverKind, this, listen);
+            record(serverKindOf.get(this) ?? serverKind, this, listen);
             return result;
           },
         );
