@@ -299,3 +299,42 @@ test('SARIF: fingerprints stable across runs and line moves, a category for matr
   assert.deepEqual(prints(again), prints(first));
   assert.notDeepEqual(again.results.map((r) => r.locations[0].physicalLocation.region.startLine), first.results.map((r) => r.locations[0].physicalLocation.region.startLine));
 });
+
+test('leaktrack merge: shards\' --json reports folded into one summary, with --fail-on-leak and every format; a bad input is one line naming the file', async (t) => {
+  const dir = tempDir(t);
+  const [shardA, shardB, clean] = ['a.json', 'b.json', 'clean.json'].map((name) => join(dir, name));
+  // Two shards of the same suite (the same sites in each), and a clean one.
+  await Promise.all([
+    leaktrack(['--json', shardA, '--', process.execPath, SUITE]),
+    leaktrack(['--json', shardB, '--', process.execPath, SUITE]),
+    leaktrack(['--json', clean, '--', process.execPath, join(FIXTURES, 'fs-clean.mjs')]),
+  ]);
+  const merged = join(dir, 'merged.json');
+  const result = await leaktrack(['merge', '--fail-on-leak', '--format', 'github', '--json', merged, shardA, shardB, clean], { GITHUB_STEP_SUMMARY: '' });
+  assert.equal(result.code, 1, result.stderr);
+  assert.match(result.stderr, /^leaktrack: 7 of 9 processes reported; 8 leaks from 3 sites$/m);
+  assert.match(result.stderr, /^ {2}2 processes, 4× fs\.FileHandle at test\/fixtures\/cli\/child-files\.mjs:5:\d+$/m);
+  assert.equal(result.stdout.match(/^::error /gm).length, 3);
+  const report = JSON.parse(readFileSync(merged, 'utf8'));
+  assert.deepEqual(report.leaks.map((leak) => `${leak.kind} ${leak.openedAt.file}:${leak.openedAt.line}`).sort(), [...suiteLeaks(), ...suiteLeaks()].sort());
+  assert.ok(report.leaks.every((leak) => leak.source === shardA || leak.source === shardB));
+  // A merged report merges again; without --fail-on-leak the exit code is 0; only the clean shard passes.
+  assert.equal((await leaktrack(['merge', merged])).code, 0);
+  assert.equal((await leaktrack(['merge', '--fail-on-leak', clean])).code, 0);
+  const sarif = join(dir, 'merged.sarif');
+  assert.equal((await leaktrack(['merge', '--format=sarif', `--output=${sarif}`, shardA])).code, 0);
+  assert.equal(JSON.parse(readFileSync(sarif, 'utf8')).runs[0].results.length, 3);
+
+  const notJson = join(dir, 'not.json');
+  const other = join(dir, 'other.json');
+  const newer = join(dir, 'newer.json');
+  writeFileSync(notJson, 'TAP version 13\n');
+  writeFileSync(other, JSON.stringify({ numFailedTests: 0 }));
+  writeFileSync(newer, JSON.stringify({ tool: 'leaktrack', version: 2, processes: [], leaks: [] }));
+  for (const [file, reason] of [[notJson, 'not JSON, so not a leaktrack report'], [other, 'not a leaktrack report'], [newer, 'a leaktrack report of version 2; this leaktrack reads version 1'], [join(dir, 'missing.json'), 'no such file']]) {
+    const bad = await leaktrack(['merge', '--fail-on-leak', shardA, file]);
+    assert.equal(bad.code, 2, file);
+    assert.equal(bad.stderr, `leaktrack: merge: ${file}: ${reason}\n`);
+  }
+  assert.match((await leaktrack(['merge'])).stderr, /^leaktrack: no report given to merge$/m);
+});

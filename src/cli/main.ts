@@ -2,17 +2,19 @@
 // `leaktrack [options] -- <command …>`: run a whole command (a test suite, a
 // CI step) with the hook in NODE_OPTIONS, so every Node process it starts
 // writes its report into a temporary directory; then merge them into one
-// summary, one exit code, and CI output.
+// summary, one exit code, and CI output. `leaktrack merge a.json b.json …`
+// folds the reports of several shards or matrix jobs the same way.
 import { spawn } from 'node:child_process';
 import { appendFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { constants, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { readConfig } from '../config';
 import { formatGithub, formatMarkdown, toSarif } from '../report/ci-formats';
-import { formatSummary, mergeSites, readReportDir } from '../report/merge';
+import { formatSummary, mergeReportFiles, mergeSites, readReportDir, type MergedReport } from '../report/merge';
 
 const PACKAGE_ROOT = resolve(__dirname, '..', '..');
 const USAGE = `usage: leaktrack [--fail-on-leak] [--json FILE] [--format text|github|sarif] [--output FILE] [--sarif-category ID] -- <command> [args…]
+       leaktrack merge [the same options] <report.json>…   (the --json reports of shards or matrix jobs)
 
   --fail-on-leak     exit 1 when leaks were found, when no process reported, or when the
                      configuration is invalid (the command's own non-zero code wins)
@@ -29,13 +31,17 @@ interface Options {
   format: 'text' | 'github' | 'sarif';
   output?: string;
   sarifCategory?: string;
+  /** The command to run; for `merge`, the report files. */
   command: string[];
+  merge: boolean;
 }
 
 const FORMATS = ['text', 'github', 'sarif'];
 
 function parseArgs(argv: string[], env: NodeJS.ProcessEnv): Options | string {
-  const options: Options = { failOnLeak: false, format: env.GITHUB_ACTIONS === 'true' ? 'github' : 'text', command: [] };
+  const merging = argv[0] === 'merge';
+  if (merging) argv = argv.slice(1);
+  const options: Options = { failOnLeak: false, format: env.GITHUB_ACTIONS === 'true' ? 'github' : 'text', command: [], merge: merging };
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
     if (arg === '--') {
@@ -56,11 +62,11 @@ function parseArgs(argv: string[], env: NodeJS.ProcessEnv): Options | string {
       options.format = format as Options['format'];
     } else if (arg === '-h' || arg === '--help') return '';
     else if (!arg.startsWith('-') && options.command.length === 0) {
-      options.command = argv.slice(i); // `leaktrack node app.js` without `--`
+      options.command = argv.slice(i); // `leaktrack node app.js` without `--`; merge's files
       break;
     } else return `unknown option ${arg}`;
   }
-  if (options.command.length === 0) return 'no command given';
+  if (options.command.length === 0) return merging ? 'no report given to merge' : 'no command given';
   if (options.json === '' || options.output === '' || options.sarifCategory === '') return 'a value is missing after --json/--output/--sarif-category';
   return options;
 }
@@ -90,6 +96,15 @@ async function main(): Promise<number> {
     process.stderr.write(parsed ? `leaktrack: ${parsed}\n${USAGE}` : USAGE);
     return parsed ? 2 : 0;
   }
+  if (parsed.merge) {
+    const merged = mergeReportFiles(parsed.command);
+    if (typeof merged === 'string') {
+      process.stderr.write(`leaktrack: merge: ${merged}\n`);
+      return 2;
+    }
+    emit(merged, parsed);
+    return parsed.failOnLeak && merged.leaks.length > 0 ? 1 : 0;
+  }
   // The processes would each say it: the command says it once (readConfig's line).
   const config = readConfig();
   if (config.invalid && parsed.failOnLeak) {
@@ -113,19 +128,7 @@ async function main(): Promise<number> {
     });
 
     const merged = readReportDir(dir);
-    process.stderr.write(formatSummary(merged));
-    if (parsed.json) writeFileSync(parsed.json, JSON.stringify(merged, null, 2) + '\n');
-    const sites = mergeSites(merged.leaks);
-    if (parsed.format === 'github') {
-      process.stdout.write(formatGithub(sites));
-      writeStepSummary(sites);
-    }
-    if (parsed.format === 'sarif') {
-      const output = parsed.output ?? 'leaktrack.sarif';
-      writeFileSync(output, JSON.stringify(toSarif(sites, version(), { category: parsed.sarifCategory }), null, 2) + '\n');
-      process.stderr.write(`leaktrack: SARIF written to ${resolve(output)}\n`);
-    }
-
+    emit(merged, parsed);
     const commandCode = exitCodeOf(code, signal);
     const noProcess = merged.processes.length === 0 && !config.invalid;
     if (noProcess) {
@@ -137,6 +140,22 @@ async function main(): Promise<number> {
     return commandCode;
   } finally {
     rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** The summary on stderr, and the merged JSON, GitHub and SARIF output asked for. */
+function emit(merged: MergedReport, parsed: Options): void {
+  process.stderr.write(formatSummary(merged));
+  if (parsed.json) writeFileSync(parsed.json, JSON.stringify(merged, null, 2) + '\n');
+  const sites = mergeSites(merged.leaks);
+  if (parsed.format === 'github') {
+    process.stdout.write(formatGithub(sites));
+    writeStepSummary(sites);
+  }
+  if (parsed.format === 'sarif') {
+    const output = parsed.output ?? 'leaktrack.sarif';
+    writeFileSync(output, JSON.stringify(toSarif(sites, version(), { category: parsed.sarifCategory }), null, 2) + '\n');
+    process.stderr.write(`leaktrack: SARIF written to ${resolve(output)}\n`);
   }
 }
 

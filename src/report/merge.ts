@@ -9,6 +9,8 @@ import { displayPath, plural } from './text';
 
 export interface ProcessInfo {
   pid: number;
+  /** The report file it came from, after `leaktrack merge` (pids of shards on other machines may repeat). */
+  source?: string;
   argv?: string[];
   /** False when the process started but never wrote its report (SIGKILL, abort, a crash of Node itself). */
   reported: boolean;
@@ -19,7 +21,7 @@ export interface MergedReport {
   version: 1;
   processes: ProcessInfo[];
   /** One entry per leaked resource, as in a process report, with its process. */
-  leaks: Array<Leak & { pid: number }>;
+  leaks: Array<Leak & { pid: number; source?: string }>;
 }
 
 export interface MergedSite {
@@ -27,7 +29,8 @@ export interface MergedSite {
   openedAt: Frame;
   description: string;
   count: number;
-  pids: number[];
+  /** The processes it leaked in (`source#pid` after `leaktrack merge`). */
+  pids: Array<number | string>;
 }
 
 export const startedFile = (dir: string, pid: number) => join(dir, `leaktrack-${pid}.started.json`);
@@ -65,9 +68,34 @@ export function mergeSites(leaks: MergedReport['leaks']): MergedSite[] {
     let site = sites.get(key);
     if (!site) sites.set(key, (site = { kind: leak.kind, openedAt: leak.openedAt, description: leak.description, count: 0, pids: [] }));
     site.count++;
-    if (!site.pids.includes(leak.pid)) site.pids.push(leak.pid);
+    const process = leak.source === undefined ? leak.pid : `${leak.source}#${leak.pid}`;
+    if (!site.pids.includes(process)) site.pids.push(process);
   }
   return [...sites.values()].sort((a, b) => a.kind.localeCompare(b.kind) || b.count - a.count);
+}
+
+/**
+ * `leaktrack merge`: reports of shards or matrix jobs (each a `--json`
+ * merged report, or one process's report) folded into one. A file that is
+ * not a leaktrack report, or of another version, is the error it returns.
+ */
+export function mergeReportFiles(files: string[]): MergedReport | string {
+  const merged: MergedReport = { tool: 'leaktrack', version: 1, processes: [], leaks: [] };
+  for (const file of files) {
+    let content: unknown;
+    try {
+      content = JSON.parse(readFileSync(file, 'utf8'));
+    } catch (error) {
+      return `${file}: ${(error as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : 'not JSON, so not a leaktrack report'}`;
+    }
+    const report = content as Partial<MergedReport & LeakReport>;
+    if (report?.tool !== 'leaktrack' || !Array.isArray(report.leaks)) return `${file}: not a leaktrack report`;
+    if (report.version !== 1) return `${file}: a leaktrack report of version ${JSON.stringify(report.version)}; this leaktrack reads version 1`;
+    const processes = Array.isArray(report.processes) ? report.processes : [{ pid: Number(report.pid), reported: true }];
+    for (const p of processes) merged.processes.push({ ...p, source: file });
+    for (const leak of report.leaks) merged.leaks.push({ ...leak, pid: Number((leak as { pid?: number }).pid ?? report.pid), source: file });
+  }
+  return merged;
 }
 
 const commandOf = (argv: string[] | undefined) => (argv ? ['node', ...argv.slice(1)].map(displayArg).join(' ') : 'command unknown');
