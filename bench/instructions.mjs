@@ -24,14 +24,15 @@ const WORKLOADS = [
   { name: 'fs/promises open+close', file: 'fs-promises.mjs', few: 1000, more: 5000 },
   { name: 'fs.openSync+closeSync', file: 'fs-sync.mjs', few: 2000, more: 12000 },
   { name: 'net connect+end', file: 'net.mjs', few: 300, more: 1300 },
-  { name: 'http GET keep-alive', file: 'http.mjs', few: 1000, more: 5000 },
+  { name: 'http GET keep-alive', file: 'http.mjs', few: 1000, more: 5000, sampled: true },
+  { name: 'fetch GET', file: 'fetch.mjs', few: 500, more: 2500, sampled: true },
   { name: 'setInterval+clearInterval', file: 'interval.mjs', few: 2000, more: 12000 },
 ];
 // What measure.mjs runs for a count: the count plus its warm-up.
 const opsRun = (count, sync) => count + Math.min(sync ? 5000 : 500, count / 10);
 
-function instructions(node, args, file, count) {
-  return countRun(node, [...args, join(ROOT, 'bench', 'workloads', file)], { BENCH_OPS: String(count) });
+function instructions(node, args, file, count, env = {}) {
+  return countRun(node, [...args, join(ROOT, 'bench', 'workloads', file)], { BENCH_OPS: String(count), ...env });
 }
 
 /** Instructions of one whole run of `node --single-threaded ...args`. */
@@ -79,10 +80,10 @@ function startup(node) {
   }
 }
 
-function perOp(node, args, workload) {
+function perOp(node, args, workload, env) {
   const sync = workload.file === 'fs-sync.mjs' || workload.file === 'interval.mjs';
-  const few = instructions(node, args, workload.file, workload.few);
-  const more = instructions(node, args, workload.file, workload.more);
+  const few = instructions(node, args, workload.file, workload.few, env);
+  const more = instructions(node, args, workload.file, workload.more, env);
   return (more - few) / (opsRun(workload.more, sync) - opsRun(workload.few, sync));
 }
 
@@ -95,13 +96,15 @@ const nodes = (process.env.BENCH_NODES ?? process.execPath).split(',').filter(Bo
 for (const node of nodes) {
   const version = execFileSync(node, ['--version'], { encoding: 'utf8' }).trim();
   console.log(`\nNode ${version}: instructions per operation (cachegrind)\n`);
-  console.log('| workload | bare | leaktrack | added | ratio |');
-  console.log('| --- | ---: | ---: | ---: | ---: |');
+  console.log('| workload | bare | leaktrack | added | ratio | sampled 1/128 | ratio |');
+  console.log('| --- | ---: | ---: | ---: | ---: | ---: | ---: |');
   for (const workload of WORKLOADS.filter((w) => !only || w.file.startsWith(only))) {
     const bare = perOp(node, [], workload);
     const hooked = perOp(node, ['--import', 'leaktrack/register'], workload);
     const k = (n) => `${(n / 1000).toFixed(1)} k`;
-    console.log(`| ${workload.name} | ${k(bare)} | ${k(hooked)} | ${k(hooked - bare)} | ${(hooked / bare).toFixed(2)} |`);
+    const sampled = workload.sampled ? perOp(node, ['--import', 'leaktrack/register'], workload, { LEAKTRACK_SAMPLE: '1/128' }) : undefined;
+    const sampledCells = sampled === undefined ? '– | –' : `${k(sampled)} | ${(sampled / bare).toFixed(3)}`;
+    console.log(`| ${workload.name} | ${k(bare)} | ${k(hooked)} | ${k(hooked - bare)} | ${(hooked / bare).toFixed(2)} | ${sampledCells} |`);
   }
   if (!only || only === 'startup') startup(node);
 }

@@ -6,7 +6,8 @@
 //
 // BENCH_NODES=/path/to/node,/other/node runs the whole bench under each Node
 // in turn (ratios against bare on the same Node, in the same run; results in
-// bench/results-<version>.json). BENCH_ONLY=startup measures start-up only.
+// bench/results-<version>.json). BENCH_ONLY=startup measures start-up only;
+// BENCH_ONLY=http,fetch only those workloads.
 // `npm run bench:versions` does both for the Nodes of `npm run test:versions`.
 import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -27,23 +28,28 @@ if (process.env.BENCH_NODES && !process.env.BENCH_CHILD) {
   process.exit(0);
 }
 const ONLY_STARTUP = process.env.BENCH_ONLY === 'startup';
+// BENCH_ONLY=http,fetch: only the workloads whose file starts so (and no pg server unless asked).
+const ONLY = !ONLY_STARTUP && process.env.BENCH_ONLY ? process.env.BENCH_ONLY.split(',') : undefined;
 const STARTUP_TARGET_MS = 10;
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
 const MODES = {
   bare: [],
   leaktrack: ['--import', 'leaktrack/register'],
   asyncHooks: ['--import', './bench/async-hooks-tracker.mjs'],
+  // Sampled mode (LEAKTRACK_SAMPLE), measured for the workloads that name a target for it.
+  sampled: ['--import', 'leaktrack/register'],
 };
+const MODE_ENV = { sampled: { LEAKTRACK_SAMPLE: '1/128' } };
 const WORKLOADS = [
   { name: 'fs/promises open+close ×20k', file: 'fs-promises.mjs', target: 1.15 },
   { name: 'fs.openSync+closeSync ×100k', file: 'fs-sync.mjs', target: 1.25 },
   { name: 'net connect+end ×5k', file: 'net.mjs', target: 1.05 },
-  { name: 'http GET keep-alive ×10k', file: 'http.mjs', target: 1.05 },
-  { name: 'fetch GET ×5k', file: 'fetch.mjs', target: 1.05 },
+  { name: 'http GET keep-alive ×10k', file: 'http.mjs', target: 1.05, sampledTarget: 1.02 },
+  { name: 'fetch GET ×5k', file: 'fetch.mjs', target: 1.05, sampledTarget: 1.02 },
   // pool.query's checkout is nested inside the query: no tag, no capture per operation.
   { name: "pg pool.query('select 1') ×10k", file: 'pg.mjs', target: 1.05, pg: true, capturesPerOp: 0 },
   { name: 'setInterval+clearInterval ×100k', file: 'interval.mjs', target: 1.25 },
-];
+].filter((workload) => !ONLY || ONLY.some((prefix) => workload.file.startsWith(prefix)));
 
 const median = (values) => {
   const sorted = [...values].sort((a, b) => a - b);
@@ -54,7 +60,7 @@ const median = (values) => {
 function runWorkload(file, mode, env) {
   const out = execFileSync(process.execPath, [...MODES[mode], join(ROOT, 'bench', 'workloads', file)], {
     cwd: ROOT,
-    env: { ...process.env, NODE_OPTIONS: '', LEAKTRACK_REPORT: '', ...env },
+    env: { ...process.env, NODE_OPTIONS: '', LEAKTRACK_REPORT: '', ...MODE_ENV[mode], ...env },
     encoding: 'utf8',
   });
   return JSON.parse(out.trim().split('\n').pop()).nsPerOp;
@@ -68,12 +74,12 @@ function startupMs(mode, args) {
 }
 
 
-const postgres = ONLY_STARTUP ? undefined : await startPostgres();
+const postgres = ONLY_STARTUP || !WORKLOADS.some((workload) => workload.pg) ? undefined : await startPostgres();
 const results = [];
 try {
   for (const workload of ONLY_STARTUP ? [] : WORKLOADS) {
-    const times = { bare: [], leaktrack: [], asyncHooks: [] };
-    const modes = Object.keys(MODES);
+    const times = { bare: [], leaktrack: [], asyncHooks: [], sampled: [] };
+    const modes = Object.keys(MODES).filter((mode) => mode !== 'sampled' || workload.sampledTarget);
     for (let round = 0; round < ROUNDS; round++) {
       // Rotated each round, so that no mode always runs first (or right after PostgreSQL's background work).
       for (let i = 0; i < modes.length; i++) {
@@ -85,7 +91,8 @@ try {
     // with each other, and the median of those ratios is the result.
     const pairedRatio = (mode) => median(times[mode].map((ns, round) => ns / times.bare[round]));
     const [bare, hooked, asyncHooks] = [median(times.bare), median(times.leaktrack), median(times.asyncHooks)];
-    results.push({ workload: workload.name, bareNsPerOp: bare, hookedNsPerOp: hooked, asyncHooksNsPerOp: asyncHooks, ratio: pairedRatio('leaktrack'), asyncHooksRatio: pairedRatio('asyncHooks'), target: workload.target, runs: times });
+    const sampled = workload.sampledTarget ? { sampledRatio: pairedRatio('sampled'), sampledTarget: workload.sampledTarget } : {};
+    results.push({ workload: workload.name, bareNsPerOp: bare, hookedNsPerOp: hooked, asyncHooksNsPerOp: asyncHooks, ratio: pairedRatio('leaktrack'), asyncHooksRatio: pairedRatio('asyncHooks'), target: workload.target, ...sampled, runs: times });
   }
 } finally {
   await postgres?.stop();
@@ -120,6 +127,11 @@ console.log('| --- | ---: | ---: | ---: | ---: | ---: | ---: |');
 for (const r of results) {
   const over = Number(r.ratio.toFixed(2)) <= r.target ? '' : ' (over)';
   console.log(`| ${r.workload} | ${us(r.bareNsPerOp)} | ${us(r.hookedNsPerOp)} | ${r.ratio.toFixed(2)}${over} | ≤ ${r.target} | ${r.floorRatio.toFixed(2)} | ${r.asyncHooksRatio.toFixed(2)} |`);
+}
+console.log('\n| sampled mode (LEAKTRACK_SAMPLE=1/128) | sampled/bare | target |');
+console.log('| --- | ---: | ---: |');
+for (const r of results.filter((r) => r.sampledRatio !== undefined)) {
+  console.log(`| ${r.workload} | ${r.sampledRatio.toFixed(3)}${Number(r.sampledRatio.toFixed(2)) <= r.sampledTarget ? '' : ' (over)'} | ≤ ${r.sampledTarget} |`);
 }
 console.log(`\nOne opening-stack capture (${capture.depth} frames): ${us(capture.asyncNs)} µs after an await, ${us(capture.syncNs)} µs in sync code 12 frames deep.`);
 console.log('"floor" is the ratio a workload would have if the hook cost nothing but that capture.');

@@ -47,6 +47,11 @@ export interface Config {
    * processes write only their JSON and the command prints the one summary.
    */
   stderr: boolean;
+  /**
+   * `sample` / LEAKTRACK_SAMPLE (`1/128`, or a fraction in (0, 1]): the share
+   * of opens that get a stack and a tag, under the hook. Undefined: all.
+   */
+  sample?: number;
 }
 
 /** How long a test may take to finish closing after it ended (a socket's close a tick later). */
@@ -82,6 +87,7 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
     graceMs: readGrace(env.LEAKTRACK_GRACE_MS),
     redact: readSwitch('LEAKTRACK_REDACT', env.LEAKTRACK_REDACT, file.redact ?? true),
     stderr: readSwitch('LEAKTRACK_STDERR', env.LEAKTRACK_STDERR, file.stderr ?? true) && !env.LEAKTRACK_REPORT_DIR,
+    sample: env.LEAKTRACK_SAMPLE !== undefined && env.LEAKTRACK_SAMPLE !== '' ? readSample(env.LEAKTRACK_SAMPLE, 'LEAKTRACK_SAMPLE') : file.sample,
   };
   for (const rule of config.ignore) if (rule.description !== undefined && !validRegExp(rule.description)) {
     warnOnce(`ignore pattern ${JSON.stringify(rule.description)} is not a regular expression; it is skipped`);
@@ -114,6 +120,16 @@ function readGrace(value: string | undefined): number {
   if (Number.isFinite(ms) && ms >= 0) return ms;
   warnOnce(`LEAKTRACK_GRACE_MS=${JSON.stringify(value)} is not a number of milliseconds; using ${DEFAULT_GRACE_MS}`);
   return DEFAULT_GRACE_MS;
+}
+
+/** `1/N` or a fraction in (0, 1]; anything else is said once, and every open is tracked. */
+export function readSample(value: unknown, name: string): number | undefined {
+  const text = String(value).trim();
+  const m = /^1\s*\/\s*(\d+)$/.exec(text);
+  const rate = m ? 1 / Number(m[1]) : /^(?:\d+(?:\.\d*)?|\.\d+)$/.test(text) ? Number(text) : NaN;
+  if (rate > 0 && rate <= 1 && Number.isFinite(rate)) return rate === 1 ? undefined : rate;
+  warnOnce(`${name}=${JSON.stringify(value)} is not a sample rate (1/N, or a fraction in (0, 1] like 0.01); every open is tracked`);
+  return undefined;
 }
 
 function readDir(value: string | undefined): string | undefined {
@@ -154,6 +170,7 @@ interface FileConfig {
   ignore: IgnoreRule[];
   redact?: boolean;
   stderr?: boolean;
+  sample?: number;
 }
 
 function readConfigFile(env: NodeJS.ProcessEnv, cwd: string): FileConfig {
@@ -161,8 +178,9 @@ function readConfigFile(env: NodeJS.ProcessEnv, cwd: string): FileConfig {
   if (!found) return { ignore: [] };
   const problem = checkConfig(found.value);
   if (problem) return { invalid: offForThisRun(`${found.where}: ${problem}`), ignore: [] };
-  const value = found.value as { kinds?: string[]; ignore?: IgnoreRule[]; redact?: boolean; stderr?: boolean };
-  return { kinds: value.kinds, ignore: value.ignore?.map((rule) => ({ ...rule })) ?? [], redact: value.redact, stderr: value.stderr };
+  const value = found.value as { kinds?: string[]; ignore?: IgnoreRule[]; redact?: boolean; stderr?: boolean; sample?: unknown };
+  const sample = value.sample === undefined ? undefined : readSample(value.sample, `${found.where} "sample"`);
+  return { kinds: value.kinds, ignore: value.ignore?.map((rule) => ({ ...rule })) ?? [], redact: value.redact, stderr: value.stderr, sample };
 }
 
 function offForThisRun(problem: string): string {
@@ -207,7 +225,7 @@ function findConfig(env: NodeJS.ProcessEnv, cwd: string): { where: string; value
   return undefined;
 }
 
-const FIELDS = ['kinds', 'ignore', 'redact', 'stderr'];
+const FIELDS = ['kinds', 'ignore', 'redact', 'stderr', 'sample'];
 
 /** The first problem with a config value, naming the field; undefined when valid. */
 export function checkConfig(value: unknown): string | undefined {

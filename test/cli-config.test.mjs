@@ -133,7 +133,7 @@ test('an invalid config: one line naming the bad field, the program runs on untr
   writeFileSync(config, '{ "kinds": [');
   assert.match((await run(THREE, { env: { LEAKTRACK_CONFIG: config } })).stderr, /^leaktrack: .*bad\.json: not JSON: .*; leaktrack is off for this run\n$/);
   writeFileSync(config, JSON.stringify({ kinds: ['net.Socket'], ignores: [] }));
-  assert.match((await run(THREE, { env: { LEAKTRACK_CONFIG: config } })).stderr, /unknown field "ignores" \(known: kinds, ignore, redact, stderr\)/);
+  assert.match((await run(THREE, { env: { LEAKTRACK_CONFIG: config } })).stderr, /unknown field "ignores" \(known: kinds, ignore, redact, stderr, sample\)/);
 
   const off = await run(THREE, { env: { LEAKTRACK: '0' } });
   assert.equal(off.stdout, 'not patched\n');
@@ -337,4 +337,35 @@ test('leaktrack merge: shards\' --json reports folded into one summary, with --f
     assert.equal(bad.stderr, `leaktrack: merge: ${file}: ${reason}\n`);
   }
   assert.match((await leaktrack(['merge'])).stderr, /^leaktrack: no report given to merge$/m);
+});
+
+test('sampled mode (LEAKTRACK_SAMPLE=1/N or a fraction; "sample" in the config): every open counted, a share tagged, the report and census say so; a bad rate is one line and all is tracked', async (t) => {
+  const sampled = await run('sampled.cjs', { env: { LEAKTRACK_SAMPLE: '1/100' } });
+  assert.equal(sampled.stdout, 'opened\n');
+  // 2000 opens at 1 in 100: about 20 tagged (binomial; 5 and 50 are more than 4 standard deviations out).
+  assert.ok(sampled.report.leaks.length >= 5 && sampled.report.leaks.length <= 50, String(sampled.report.leaks.length));
+  assert.equal(sampled.report.sampled.rate, 0.01);
+  // Every open the hook saw, Node's own included (loading the script's file is one).
+  assert.ok(sampled.report.sampled.opened['fs.fd'] >= 2000 && sampled.report.sampled.opened['fs.fd'] <= 2005, JSON.stringify(sampled.report.sampled));
+  assert.match(sampled.stderr, /^leaktrack: sampled \(1 in 100 opens tracked\): these are the leaks among the sampled opens; about 100× as many may be open$/m);
+
+  const dir = tempDir(t);
+  writeFileSync(join(dir, 'leaktrack.config.json'), JSON.stringify({ sample: 0.5 }));
+  const fromFile = await run('sampled.cjs', { env: { LEAKTRACK_CONFIG: join(dir, 'leaktrack.config.json') } });
+  assert.equal(fromFile.report.sampled.rate, 0.5);
+  assert.ok(fromFile.report.leaks.length > 800 && fromFile.report.leaks.length < 1200, String(fromFile.report.leaks.length));
+
+  for (const bad of ['2', '1/0', 'often', '0']) {
+    const result = await run('sampled.cjs', { env: { LEAKTRACK_SAMPLE: bad } });
+    assert.equal(result.stderr.split('\n')[0], `leaktrack: LEAKTRACK_SAMPLE=${JSON.stringify(bad)} is not a sample rate (1/N, or a fraction in (0, 1] like 0.01); every open is tracked`);
+    assert.equal(result.report.leaks.length, 2000);
+    assert.equal(result.report.sampled, undefined);
+  }
+  const failing = await run('sampled.cjs', { env: { LEAKTRACK_SAMPLE: '1/100', LEAKTRACK_FAIL: '1' } });
+  assert.equal(failing.stderr.split('\n')[0], 'leaktrack: LEAKTRACK_SAMPLE is ignored with LEAKTRACK_FAIL: a verdict needs every open; every open is tracked');
+  assert.equal(failing.report.leaks.length, 2000);
+  assert.equal(failing.code, 1);
+
+  const census = await run('census-server.mjs', { env: { LEAKTRACK_INTERVAL: '150ms', RUN_MS: '1500', LEAK: '1', LEAKTRACK_SAMPLE: '1/2' } });
+  assert.match(census.stderr, /^leaktrack: growing: ≈\d+× fs\.FileHandle open \(\d+ sampled, 1 in 2\), opened at test\/fixtures\/census-server\.mjs:\d+:\d+ /m, census.stderr);
 });

@@ -5,6 +5,7 @@
 // what it would have bare. A failure of leaktrack's own code says so once
 // and stops tracking that kind.
 import { processWide } from '../core/process-wide';
+import { sampling } from '../core/sampling';
 import { raiseStackLimit, restoreStackLimit, type CapturedStack } from '../core/stack';
 import { nextTagSeq, type ResourceKind, type Tag } from '../core/tag';
 import { processTracker } from '../core/tracker';
@@ -16,6 +17,12 @@ const off = processWide('kindsOff', () => new Map<string, 'uninstalled' | 'faile
 
 /** Usually nothing is off: one size check on the hot path. */
 const isOff = (kind: ResourceKind) => off.size !== 0 && off.has(kind.name);
+
+/** Sampled mode (core/sampling.ts); unsampled, `rate` is 1 and this costs one comparison. False when this open is left out of the sample (it is still counted). */
+function inSample(kind: ResourceKind): boolean {
+  sampling.opened.set(kind.name, (sampling.opened.get(kind.name) ?? 0) + 1);
+  return Math.random() < sampling.rate;
+}
 
 export function setKindTracked(kind: ResourceKind, tracked: boolean): void {
   if (off.get(kind.name) === 'failed') return;
@@ -29,7 +36,7 @@ export function setKindTracked(kind: ResourceKind, tracked: boolean): void {
  * `kind.isOpen`; undefined (an fd number) is closed explicitly.
  */
 export function record(kind: ResourceKind, resource: object | undefined, above: Function, detail?: unknown): Tag | undefined {
-  if (isOff(kind) || isNested()) return undefined;
+  if (isOff(kind) || isNested() || (sampling.rate < 1 && !inSample(kind))) return undefined;
   // Error.captureStackTrace right here, not through stack.ts's captureStack:
   // each call level between the program's call and the capture costs it
   // thousands of instructions (npm run bench:instructions).
@@ -52,7 +59,7 @@ export function record(kind: ResourceKind, resource: object | undefined, above: 
  * Undefined when it is not to be tracked.
  */
 export function openingStack(kind: ResourceKind, above: Function): CapturedStack | undefined {
-  if (isOff(kind) || isNested()) return undefined;
+  if (isOff(kind) || isNested() || (sampling.rate < 1 && !inSample(kind))) return undefined;
   const stack: CapturedStack = {}; // inline, as in record()
   let limit: number | undefined;
   try {

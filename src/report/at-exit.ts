@@ -13,6 +13,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { warnOnce, writeStderr } from '../core/warn';
 import { argvForReport, buildReport } from './leaks';
 import { reportFile, startedFile } from './merge';
+import { sampleWords } from '../core/sampling';
 import { formatText, stderrWantsColor } from './text';
 
 export interface ExitReportOptions {
@@ -96,7 +97,10 @@ function reportWhenExiting(report: () => void): boolean {
 export function writeExitReport(options: ExitReportOptions): void {
   try {
     const report = buildReport();
-    if (options.stderr !== false && report.leaks.length > 0) writeStderr(formatText(report.leaks, { color: stderrWantsColor() }));
+    if (options.stderr !== false && report.leaks.length > 0) {
+      writeStderr(formatText(report.leaks, { color: stderrWantsColor() }));
+      if (report.sampled) writeStderr(`leaktrack: sampled (${sampleWords(report.sampled.rate)} opens tracked): these are the leaks among the sampled opens; about ${Math.round(1 / report.sampled.rate)}× as many may be open\n`);
+    }
     const path = options.reportPath ?? (options.reportDir && reportFile(options.reportDir, process.pid));
     if (path) writeReportFile(path, JSON.stringify(report));
     // Read by Node after 'exit' (natural end and process.exit alike).

@@ -4,6 +4,7 @@
 // (the signature of a leak in a service) while the service runs on. Memory is
 // per site (a few counts), not per tag; the open path pays nothing.
 import { setInterval as timersSetInterval } from 'node:timers';
+import { sampleWords, sampling } from '../core/sampling';
 import type { Tag } from '../core/tag';
 import { processTracker, type Tracker } from '../core/tracker';
 import { writeStderr } from '../core/warn';
@@ -90,8 +91,10 @@ export function startCensus(intervalMs: number, tracker: Tracker = processTracke
   const timer = originalOf(timersSetInterval)(() => {
     census.tick();
     for (const site of census.growing()) {
+      // Sampled: the counts are of the sample; the estimate is scaled up, and says so.
+      const open = sampling.rate < 1 ? `≈${Math.round(site.open / sampling.rate)}× ${site.kind} open (${site.open} sampled, ${sampleWords()})` : `${site.open}× ${site.kind} open`;
       report(
-        `leaktrack: growing: ${site.open}× ${site.kind} open, opened at ${site.site} ` +
+        `leaktrack: growing: ${open}, opened at ${site.site} ` +
           `(${site.history.join(' → ')} over the last ${GROWTH_TICKS} intervals; oldest open ${site.oldestSeconds}s)\n`,
       );
     }

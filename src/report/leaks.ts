@@ -3,6 +3,7 @@
 import { isTestRunnerFrame, isUserFrame, type Frame } from '../core/stack';
 import type { Tag } from '../core/tag';
 import { processWide } from '../core/process-wide';
+import { sampleInfo } from '../core/sampling';
 import { processTracker, type Tracker } from '../core/tracker';
 import type { LeakFilter } from './filter';
 import { redact, redactArgs } from './redact';
@@ -21,6 +22,8 @@ export interface LeakReport {
   version: 1;
   pid: number;
   leaks: Leak[];
+  /** Sampled mode: the share of opens tracked, and every open counted per kind. */
+  sampled?: { rate: number; opened: Record<string, number> };
 }
 
 /**
@@ -78,5 +81,6 @@ function outermost(tags: Tag[]): Tag[] {
 
 /** The JSON report's structure: one entry per leaked resource. */
 export function buildReport(tracker: Tracker = processTracker): LeakReport {
-  return { tool: 'leaktrack', version: 1, pid: process.pid, leaks: findLeaks(tracker.open()) };
+  const sampled = sampleInfo();
+  return { tool: 'leaktrack', version: 1, pid: process.pid, leaks: findLeaks(tracker.open()), ...(sampled ? { sampled } : {}) };
 }
