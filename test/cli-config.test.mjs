@@ -369,3 +369,23 @@ test('sampled mode (LEAKTRACK_SAMPLE=1/N or a fraction; "sample" in the config):
   const census = await run('census-server.mjs', { env: { LEAKTRACK_INTERVAL: '150ms', RUN_MS: '1500', LEAK: '1', LEAKTRACK_SAMPLE: '1/2' } });
   assert.match(census.stderr, /^leaktrack: growing: ≈\d+× fs\.FileHandle open \(\d+ sampled, 1 in 2\), opened at test\/fixtures\/census-server\.mjs:\d+:\d+ /m, census.stderr);
 });
+
+test('the census on OpenTelemetry (a real SDK MeterProvider and LoggerProvider) and prom-client: open resources by kind as a metric and a gauge, growing sites as log records; nothing without the census', async () => {
+  const env = { LEAKTRACK_INTERVAL: '150ms', RUN_MS: '1500', LEAKTRACK_STDERR: '0' };
+  const output = (result) => JSON.parse(result.stdout.trim().split('\n').pop());
+  const leaky = output(await run('census-otel.mjs', { env: { ...env, LEAK: '1' } }));
+  // The counter reads the census of the last interval: at most one interval's requests behind.
+  assert.ok(leaky.points['fs.FileHandle'] > leaky.kept / 2 && leaky.points['fs.FileHandle'] <= leaky.kept, JSON.stringify(leaky.points));
+  assert.equal(leaky.points['net.Server'], 1);
+  assert.ok(leaky.logBodies.length >= 1);
+  assert.match(leaky.logBodies[0].body, /^growing: \d+× fs\.FileHandle open, opened at test\/fixtures\/census-otel\.mjs:\d+:\d+$/);
+  assert.equal(leaky.logBodies[0].attributes['leaktrack.kind'], 'fs.FileHandle');
+  assert.match(leaky.prom, /^leaktrack_resources_open\{kind="fs\.FileHandle"\} \d+$/m);
+
+  const clean = output(await run('census-otel.mjs', { env }));
+  assert.equal(clean.points['fs.FileHandle'], undefined);
+  assert.deepEqual(clean.logBodies, []);
+
+  const noCensus = output(await run('census-otel.mjs', { env: { RUN_MS: '300', LEAK: '1' } }));
+  assert.deepEqual([noCensus.points, noCensus.logBodies, noCensus.prom], [{}, [], null], 'without LEAKTRACK_INTERVAL nothing is added to the program\'s engines');
+});

@@ -9,6 +9,7 @@ import type { Tag } from '../core/tag';
 import { processTracker, type Tracker } from '../core/tracker';
 import { writeStderr } from '../core/warn';
 import { originalOf } from '../instrument/wrap';
+import { startCensusExport } from './census-export';
 import { findLeaks } from './leaks';
 import { displayPath } from './text';
 
@@ -88,9 +89,12 @@ export function startCensus(intervalMs: number, tracker: Tracker = processTracke
   };
 
   // The program's setInterval is tracked; leaktrack's own timer is not, and never keeps the process alive.
+  const exported = startCensusExport();
   const timer = originalOf(timersSetInterval)(() => {
-    census.tick();
-    for (const site of census.growing()) {
+    const sites = census.tick();
+    const growing = census.growing();
+    exported.update(sites, growing, 1 / sampling.rate);
+    for (const site of growing) {
       // Sampled: the counts are of the sample; the estimate is scaled up, and says so.
       const open = sampling.rate < 1 ? `≈${Math.round(site.open / sampling.rate)}× ${site.kind} open (${site.open} sampled, ${sampleWords()})` : `${site.open}× ${site.kind} open`;
       report(
