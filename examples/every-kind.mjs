@@ -36,6 +36,8 @@ const h2server = http2.createServer().listen(0, '127.0.0.1');
 await once(h2server, 'listening');
 const session = http2.connect(`http://127.0.0.1:${h2server.address().port}`);
 await once(session, 'connect');
+const { port1 } = new MessageChannel();
+port1.on('message', () => {});
 
 process.on('exit', () => child.kill());
 process.exit(0);

@@ -33,7 +33,7 @@ function snapshot() {
   const targets = {
     fs, 'fs.promises': fs.promises, 'net.Socket.prototype': net.Socket.prototype, 'net.Server.prototype': net.Server.prototype,
     http, https, timers, 'timers.promises': timers.promises, 'ChildProcess.prototype': childProcess.ChildProcess.prototype,
-    worker_threads: workerThreads, dgram, http2,
+    worker_threads: workerThreads, 'MessagePort.prototype': workerThreads.MessagePort.prototype, dgram, http2,
   };
   const values = {};
   for (const [name, target] of Object.entries(targets)) {

@@ -113,6 +113,14 @@ test('http2: a session and a server never closed are leaks as http2.* (the sessi
   assert.match(byKind['http2.Server'], /^HTTP\/2 server listening on 127\.0\.0\.1:\d+$/);
 });
 
+test('worker_threads.MessagePort: a port or BroadcastChannel with a listener never closed is a leak; closed, unref\'d, never listened to, a Worker\'s own ports are not; the program runs as bare', async () => {
+  const [bare, hooked] = await Promise.all([run('message-ports.mjs', { hook: false }), run('message-ports.mjs')]);
+  assert.equal(hooked.code, bare.code);
+  assert.equal(hooked.stdout, bare.stdout);
+  assert.equal(hooked.stdout, 'hi\ndone\n');
+  assertLeaksAsDeclared(hooked);
+});
+
 test('fs.Dir: closed by closeSync, close(), close(callback) or a for await are not leaks; never closed, or read to the end without close(), are', async () => {
   const [bare, hooked] = await Promise.all([run('dirs.mjs', { hook: false }), run('dirs.mjs')]);
   assert.equal(hooked.code, bare.code);

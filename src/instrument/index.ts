@@ -10,6 +10,7 @@ import { fsDirDefinition } from './fs-dir';
 import { httpDefinition } from './http';
 import { http2Definition } from './http2';
 import { jestRuntimeDefinition } from './jest-runtime';
+import { messagePortDefinition } from './message-port';
 import { netDefinition } from './net';
 import { pgDefinition } from './pg';
 import { timersDefinition } from './timers';
@@ -25,6 +26,7 @@ export const definitions: readonly ModuleDefinition[] = [
   timersDefinition,
   childProcessDefinition,
   workerThreadsDefinition,
+  messagePortDefinition,
   dgramDefinition,
   pgDefinition,
   jestRuntimeDefinition,

@@ -4,6 +4,7 @@
 // originals is process-wide and kept beside the wrappers, never on them: a
 // wrapper carries no property the original lacks.
 import { processWide } from '../core/process-wide';
+import { openedInside } from './ownership';
 import { warnOnce } from '../core/warn';
 
 interface Original {
@@ -154,7 +155,8 @@ export function trackConstruction<C extends new (...args: any[]) => object>(
   if (isWrapped(original)) return original;
   const proxy: C = new Proxy(original, {
     construct(target, args, newTarget): object {
-      const instance: object = Reflect.construct(target, args, newTarget === proxy ? target : newTarget);
+      // What the constructor opens for itself (a Worker's ports) is the instance's.
+      const instance: object = openedInside(Reflect.construct, undefined, [target, args, newTarget === proxy ? target : newTarget]);
       try {
         onConstruct(instance as InstanceType<C>, this.construct as Function, args);
       } catch (error) {
