@@ -9,7 +9,6 @@ import { spawn } from 'node:child_process';
 import { Worker } from 'node:worker_threads';
 import dgram from 'node:dgram';
 import { once } from 'node:events';
-import { createHash } from 'node:crypto';
 
 const self = new URL(import.meta.url);
 const server = http.createServer((req, res) => res.end('hello')).listen(0, '127.0.0.1');
@@ -37,13 +36,6 @@ const h2server = http2.createServer().listen(0, '127.0.0.1');
 await once(h2server, 'listening');
 const session = http2.connect(`http://127.0.0.1:${h2server.address().port}`);
 await once(session, 'connect');
-// The global WebSocket (Node 22+), to this server, which accepts the upgrade by hand.
-server.on('upgrade', (req, upgraded) => {
-  const accept = createHash('sha1').update(`${req.headers['sec-websocket-key']}258EAFA5-E914-47DA-95CA-C5AB0DC85B11`).digest('base64');
-  upgraded.write(`HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: ${accept}\r\n\r\n`);
-});
-const ws = globalThis.WebSocket && new WebSocket(`ws://127.0.0.1:${server.address().port}/`);
-if (ws) await once(ws, 'open');
 const { port1 } = new MessageChannel();
 port1.on('message', () => {});
 

@@ -80,14 +80,11 @@ test("the README's kind table lists exactly the kinds of the module definitions"
   assert.deepEqual([...listed].sort(), registeredKinds().sort());
 });
 
-/** The kind names the registry's definitions produce; `builtinOnly`: leave out those of npm packages, and of other Node versions. */
+/** The kind names the registry's definitions produce; `builtinOnly`: leave out those of npm packages. */
 function registeredKinds({ builtinOnly = false } = {}) {
   const { definitions } = require('../dist/instrument/index.js');
   const { isBuiltinFile } = require('../dist/instrument/definition.js');
-  const { satisfies } = require('../dist/instrument/versions.js');
-  // builtinOnly: what this Node can produce (the global WebSocket is Node 22+).
-  const fits = (definition) => definition.files.every((file) => isBuiltinFile(file) && (!file.versions || satisfies(process.versions.node, file.versions)));
-  const chosen = definitions.filter((definition) => !builtinOnly || fits(definition));
+  const chosen = definitions.filter((definition) => !builtinOnly || definition.files.every(isBuiltinFile));
   return [...new Set(chosen.flatMap((definition) => definition.kinds.map((kind) => kind.name)))];
 }
 
@@ -122,15 +119,6 @@ test('worker_threads.MessagePort: a port or BroadcastChannel with a listener nev
   assert.equal(hooked.stdout, bare.stdout);
   assert.equal(hooked.stdout, 'hi\ndone\n');
   assertLeaksAsDeclared(hooked);
-});
-
-test('websocket.WebSocket (the global, Node 22+): a client never closed is a leak (its socket is undici\'s, never a net.Socket); closed, closed by the server, refused are not', { skip: !globalThis.WebSocket && 'Node 20 has no global WebSocket without --experimental-websocket' }, async () => {
-  const [bare, hooked] = await Promise.all([run('websocket.mjs', { hook: false }), run('websocket.mjs')]);
-  assert.equal(hooked.code, bare.code);
-  assert.equal(hooked.stdout, bare.stdout);
-  assert.equal(hooked.stdout, 'done\n');
-  assertLeaksAsDeclared(hooked);
-  assert.match(hooked.report.leaks[0].description, /^WebSocket to ws:\/\/127\.0\.0\.1:\d+, never closed$/, 'no path or query (the token) in the description');
 });
 
 test('fs.Dir: closed by closeSync, close(), close(callback) or a for await are not leaks; never closed, or read to the end without close(), are', async () => {

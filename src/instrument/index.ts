@@ -14,7 +14,6 @@ import { messagePortDefinition } from './message-port';
 import { netDefinition } from './net';
 import { pgDefinition } from './pg';
 import { timersDefinition } from './timers';
-import { webSocketDefinition } from './websocket';
 import { workerThreadsDefinition } from './worker-threads';
 
 export const definitions: readonly ModuleDefinition[] = [
@@ -24,7 +23,6 @@ export const definitions: readonly ModuleDefinition[] = [
   httpDefinition,
   http2Definition,
   fetchDefinition,
-  webSocketDefinition,
   timersDefinition,
   childProcessDefinition,
   workerThreadsDefinition,

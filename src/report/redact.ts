@@ -71,13 +71,3 @@ function redactSequence(input: readonly string[]): string[] {
   }
   return words;
 }
-
-/** Scheme, host and port of a URL the program gave (a string or a URL): no credentials, path or query. */
-export function urlOrigin(url: unknown): string {
-  try {
-    const parsed = url instanceof URL ? url : new URL(String(url));
-    return `${parsed.protocol}//${parsed.host}`;
-  } catch {
-    return 'a URL that does not parse';
-  }
-}
