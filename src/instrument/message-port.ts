@@ -5,8 +5,8 @@
 // a BroadcastChannel is such a port inside (ref'd from construction). Open
 // while it keeps the process alive (`hasRef()`): close() or unref() ends it.
 // The ports a Worker opens for itself are the Worker's (opened inside its
-// constructor). The globals load Node's worker I/O at first read: patched
-// then (lazy-builtins.ts), or with node:worker_threads.
+// constructor). Patched once node:worker_threads is reached (by the program
+// or anything it loads; at start on Node 20).
 import type * as workerThreads from 'node:worker_threads';
 import type { ResourceKind } from '../core/tag';
 import type { ModuleDefinition } from './definition';
@@ -36,53 +36,14 @@ function patchPort(MessagePort: { prototype: Port }): void {
   );
 }
 
-const GLOBALS = ['MessagePort', 'MessageChannel', 'BroadcastChannel'] as const;
-/** The stand-in getters in place, to put back. */
-let putBackGlobals: (() => void) | undefined;
-
-/**
- * Node 20–24 define the globals as lazy getters that load Node's worker I/O
- * (3–6 ms) at first read: stand-in getters wait for that first read, put the
- * originals back, and patch. Node 26 has them loaded already.
- */
-function patchGlobals(global: typeof globalThis): void {
-  const own = GLOBALS.map((name) => [name, Object.getOwnPropertyDescriptor(global, name)] as const);
-  const port = own[0][1];
-  if (!port) return;
-  if ('value' in port) return patchPort(port.value as { prototype: Port });
-  if (!own.every(([, descriptor]) => descriptor?.get && descriptor.configurable) || !Object.isExtensible(global)) return;
-  putBackGlobals = () => {
-    putBackGlobals = undefined;
-    for (const [name, descriptor] of own) Object.defineProperty(global, name, descriptor!);
-  };
-  for (const [name, descriptor] of own) {
-    Object.defineProperty(global, name, {
-      ...descriptor,
-      get(this: unknown) {
-        putBackGlobals?.();
-        const value = Reflect.apply(descriptor!.get!, this, []);
-        patchPort(Reflect.get(global, 'MessagePort') as unknown as { prototype: Port });
-        return value;
-      },
-    });
-  }
-}
-
 export const messagePortDefinition: ModuleDefinition = {
   name: 'message-port',
   kinds: [messagePortKind],
   files: [
     {
-      file: 'globalThis',
-      patch: patchGlobals,
-      unpatch(global: typeof globalThis) {
-        putBackGlobals?.();
-        const port = Object.getOwnPropertyDescriptor(global, 'MessagePort');
-        if (port && 'value' in port) unwrapMethods((port.value as { prototype: object }).prototype, ['ref']);
-      },
-    },
-    {
-      // The same class, for a program that imports it from node:worker_threads.
+      // The globals are the same classes, but on Node 22+ even looking at
+      // them (a descriptor, a replacement) loads Node's worker I/O, 3–6 ms of
+      // every start: patched when node:worker_threads is reached.
       file: 'node:worker_threads',
       patch: (module: typeof workerThreads) => patchPort(module.MessagePort as unknown as { prototype: Port }),
       unpatch: (module: typeof workerThreads) => unwrapMethods(module.MessagePort.prototype, ['ref']),
