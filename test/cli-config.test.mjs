@@ -144,10 +144,10 @@ test('an invalid config: one line naming the bad field, the program runs on untr
 test('census: a service leaking a file per request is reported as growing while it runs; a clean one is not', async () => {
   const env = { LEAKTRACK_INTERVAL: '150ms', RUN_MS: '1500' };
   const leaky = await run('census-server.mjs', { env: { ...env, LEAK: '1' } });
-  const line = readFileSync(join(FIXTURES, 'census-server.mjs'), 'utf8').split('\n').findIndex((text) => text.includes('// grows:')) + 1;
+  const line = readFileSync(join(FIXTURES, 'leaky-service.mjs'), 'utf8').split('\n').findIndex((text) => text.includes('// grows:')) + 1;
   const growing = leaky.stderr.split('\n').filter((text) => text.startsWith('leaktrack: growing:'));
   assert.ok(growing.length >= 1, leaky.stderr);
-  assert.match(growing[0], new RegExp(`^leaktrack: growing: \\d+× fs\\.FileHandle open, opened at test/fixtures/census-server\\.mjs:${line}:\\d+ \\((\\d+ → ){3}\\d+ over the last 3 intervals; oldest open \\d+s\\)$`));
+  assert.match(growing[0], new RegExp(`^leaktrack: growing: \\d+× fs\\.FileHandle open, opened at test/fixtures/leaky-service\\.mjs:${line}:\\d+ \\((\\d+ → ){3}\\d+ over the last 3 intervals; oldest open \\d+s\\)$`));
   assert.equal(leaky.stdout, 'served\n');
 
   const clean = await run('census-server.mjs', { env });
@@ -367,7 +367,7 @@ test('sampled mode (LEAKTRACK_SAMPLE=1/N or a fraction; "sample" in the config):
   assert.equal(failing.code, 1);
 
   const census = await run('census-server.mjs', { env: { LEAKTRACK_INTERVAL: '150ms', RUN_MS: '1500', LEAK: '1', LEAKTRACK_SAMPLE: '1/2' } });
-  assert.match(census.stderr, /^leaktrack: growing: ≈\d+× fs\.FileHandle open \(\d+ sampled, 1 in 2\), opened at test\/fixtures\/census-server\.mjs:\d+:\d+ /m, census.stderr);
+  assert.match(census.stderr, /^leaktrack: growing: ≈\d+× fs\.FileHandle open \(\d+ sampled, 1 in 2\), opened at test\/fixtures\/leaky-service\.mjs:\d+:\d+ /m, census.stderr);
 });
 
 test('the census on OpenTelemetry (a real SDK MeterProvider and LoggerProvider) and prom-client: open resources by kind as a metric and a gauge, growing sites as log records; nothing without the census', async () => {
@@ -378,7 +378,7 @@ test('the census on OpenTelemetry (a real SDK MeterProvider and LoggerProvider) 
   assert.ok(leaky.points['fs.FileHandle'] > leaky.kept / 2 && leaky.points['fs.FileHandle'] <= leaky.kept, JSON.stringify(leaky.points));
   assert.equal(leaky.points['net.Server'], 1);
   assert.ok(leaky.logBodies.length >= 1);
-  assert.match(leaky.logBodies[0].body, /^growing: \d+× fs\.FileHandle open, opened at test\/fixtures\/census-otel\.mjs:\d+:\d+$/);
+  assert.match(leaky.logBodies[0].body, /^growing: \d+× fs\.FileHandle open, opened at test\/fixtures\/leaky-service\.mjs:\d+:\d+$/);
   assert.equal(leaky.logBodies[0].attributes['leaktrack.kind'], 'fs.FileHandle');
   assert.match(leaky.prom, /^leaktrack_resources_open\{kind="fs\.FileHandle"\} \d+$/m);
 

@@ -145,14 +145,7 @@ function mainFile(basedir: string): string | undefined {
 }
 
 function isMainFile(basedir: string, path: string): boolean {
-  let main = 'index.js';
-  try {
-    main = String(JSON.parse(readFileSync(join(basedir, 'package.json'), 'utf8')).main ?? main);
-  } catch {
-    return false;
-  }
-  const base = join(basedir, main);
-  return [base, `${base}.js`, join(base, 'index.js')].some((candidate) => candidate === path && existsSync(candidate));
+  return mainFile(basedir) === path;
 }
 
 function knownVersion(file: PatchedFile, pkg: string, basedir: string): boolean {
