@@ -121,6 +121,16 @@ test('worker_threads.MessagePort: a port or BroadcastChannel with a listener nev
   assertLeaksAsDeclared(hooked);
 });
 
+test('undici (the npm package): an Agent, Pool and Client never closed, and a request() body never consumed, are leaks; closed, destroyed, consumed, dumped, refused and the global dispatcher are not; the program runs as bare', async () => {
+  const [bare, hooked] = await Promise.all([run('undici-npm.mjs', { hook: false }), run('undici-npm.mjs')]);
+  assert.equal(hooked.code, bare.code);
+  assert.equal(hooked.stdout, bare.stdout);
+  assert.equal(hooked.stdout, 'hello\nECONNREFUSED\ndone\n');
+  assertLeaksAsDeclared(hooked);
+  const response = hooked.report.leaks.find((leak) => leak.kind === 'undici.Response');
+  assert.match(response.description, /^request\(\) GET http:\/\/127\.0\.0\.1:\d+ \(response 200, body never consumed\)$/, 'no path or query (the token)');
+});
+
 test('fs.Dir: closed by closeSync, close(), close(callback) or a for await are not leaks; never closed, or read to the end without close(), are', async () => {
   const [bare, hooked] = await Promise.all([run('dirs.mjs', { hook: false }), run('dirs.mjs')]);
   assert.equal(hooked.code, bare.code);

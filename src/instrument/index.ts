@@ -14,6 +14,7 @@ import { messagePortDefinition } from './message-port';
 import { netDefinition } from './net';
 import { pgDefinition } from './pg';
 import { timersDefinition } from './timers';
+import { undiciDefinition } from './undici';
 import { workerThreadsDefinition } from './worker-threads';
 
 export const definitions: readonly ModuleDefinition[] = [
@@ -29,6 +30,7 @@ export const definitions: readonly ModuleDefinition[] = [
   messagePortDefinition,
   dgramDefinition,
   pgDefinition,
+  undiciDefinition,
   jestRuntimeDefinition,
 ];
 
