@@ -9,7 +9,7 @@ import { processConfig, type Config } from './config';
 import { processWide } from './core/process-wide';
 import { warnOnce } from './core/warn';
 import { install } from './instrument/install';
-import { sampling } from './core/sampling';
+import { startSampling } from './core/sampling';
 import { failAtExit, reportAtExit } from './report/at-exit';
 import { startCensus } from './report/census';
 import { makeLeakFilter } from './report/filter';
@@ -46,7 +46,7 @@ export function start(by: StartedBy): Config | undefined {
   setReportSettings({ filter: makeLeakFilter(config), redact: config.redact });
   if (by === 'hook' && !started.hook) {
     started.hook = true;
-    if (config.sample !== undefined) startSampling(config);
+    if (config.sample !== undefined) startSampledMode(config);
     reportAtExit(config);
     if (config.intervalMs) startCensus(config.intervalMs);
   }
@@ -63,12 +63,12 @@ export function start(by: StartedBy): Config | undefined {
  * every open, and so must a run asked to fail on leaks (a leak outside the
  * sample would pass it).
  */
-function startSampling(config: Config): void {
+function startSampledMode(config: Config): void {
   if (config.fail) {
     warnOnce('LEAKTRACK_SAMPLE is ignored with LEAKTRACK_FAIL: a verdict needs every open; every open is tracked');
     return;
   }
-  sampling.rate = config.sample!;
+  startSampling(config.sample!);
 }
 
 /**

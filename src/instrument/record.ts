@@ -5,7 +5,7 @@
 // what it would have bare. A failure of leaktrack's own code says so once
 // and stops tracking that kind.
 import { processWide } from '../core/process-wide';
-import { sampling } from '../core/sampling';
+import { nextSkip, sampling } from '../core/sampling';
 import { raiseStackLimit, restoreStackLimit, type CapturedStack } from '../core/stack';
 import { nextTagSeq, type ResourceKind, type Tag } from '../core/tag';
 import { processTracker } from '../core/tracker';
@@ -20,8 +20,12 @@ const isOff = (kind: ResourceKind) => off.size !== 0 && off.has(kind.name);
 
 /** Sampled mode (core/sampling.ts); unsampled, `rate` is 1 and this costs one comparison. False when this open is left out of the sample (it is still counted). */
 function inSample(kind: ResourceKind): boolean {
-  sampling.opened.set(kind.name, (sampling.opened.get(kind.name) ?? 0) + 1);
-  return Math.random() < sampling.rate;
+  let opened = sampling.opened.get(kind.name);
+  if (!opened) sampling.opened.set(kind.name, (opened = { count: 0 }));
+  opened.count++;
+  if (--sampling.skip > 0) return false;
+  sampling.skip = nextSkip();
+  return true;
 }
 
 export function setKindTracked(kind: ResourceKind, tracked: boolean): void {
