@@ -89,11 +89,7 @@ function registeredKinds({ builtinOnly = false } = {}) {
 }
 
 test('fs.FSWatcher (fs.watch, fs/promises watch while iterated), fs.StatWatcher and dgram.Socket: never closed are leaks; closed, unwatched, failed, ended by break or abort, never iterated are not; the program runs as bare', async () => {
-  const [bare, hooked] = await Promise.all([run('watchers-udp.mjs', { hook: false }), run('watchers-udp.mjs')]);
-  assert.equal(hooked.code, bare.code);
-  assert.equal(hooked.stdout, bare.stdout);
-  assert.equal(hooked.stdout, 'ENOENT\nchanged.txt AbortError\ndone\n');
-  assertLeaksAsDeclared(hooked);
+  const hooked = await runsAsBareWithDeclaredLeaks('watchers-udp.mjs', 'ENOENT\nchanged.txt AbortError\ndone\n');
   const iterated = hooked.report.leaks.find((leak) => leak.description.startsWith('fs/promises watch'));
   assert.match(iterated?.description ?? '', /^fs\/promises watch of .*leaktrack-watch-\w+, never ended$/);
   const byKind = Object.fromEntries(hooked.report.leaks.filter((leak) => leak !== iterated).map((leak) => [leak.kind, leak.description]));
@@ -103,39 +99,33 @@ test('fs.FSWatcher (fs.watch, fs/promises watch while iterated), fs.StatWatcher 
 });
 
 test('http2: a session and a server never closed are leaks as http2.* (the session\'s socket is the session\'s); closed, destroyed, refused are not; the program runs as bare', async () => {
-  const [bare, hooked] = await Promise.all([run('http2.mjs', { hook: false }), run('http2.mjs')]);
-  assert.equal(hooked.code, bare.code);
-  assert.equal(hooked.stdout, bare.stdout);
-  assert.equal(hooked.stdout, 'hello\nhello\nECONNREFUSED\ndone\n');
-  assertLeaksAsDeclared(hooked);
+  const hooked = await runsAsBareWithDeclaredLeaks('http2.mjs', 'hello\nhello\nECONNREFUSED\ndone\n');
   const byKind = Object.fromEntries(hooked.report.leaks.map((leak) => [leak.kind, leak.description]));
   assert.match(byKind['http2.Session'], /^HTTP\/2 session to http:\/\/127\.0\.0\.1:\d+$/);
   assert.match(byKind['http2.Server'], /^HTTP\/2 server listening on 127\.0\.0\.1:\d+$/);
 });
 
 test('worker_threads.MessagePort: a port or BroadcastChannel with a listener never closed is a leak; closed, unref\'d, never listened to, a Worker\'s own ports are not; the program runs as bare', async () => {
-  const [bare, hooked] = await Promise.all([run('message-ports.mjs', { hook: false }), run('message-ports.mjs')]);
-  assert.equal(hooked.code, bare.code);
-  assert.equal(hooked.stdout, bare.stdout);
-  assert.equal(hooked.stdout, 'hi\ndone\n');
-  assertLeaksAsDeclared(hooked);
+  const hooked = await runsAsBareWithDeclaredLeaks('message-ports.mjs', 'hi\ndone\n');
 });
 
 test('undici (the npm package): an Agent, Pool and Client never closed, and a request() body never consumed, are leaks; closed, destroyed, consumed, dumped, refused and the global dispatcher are not; the program runs as bare', async () => {
-  const [bare, hooked] = await Promise.all([run('undici-npm.mjs', { hook: false }), run('undici-npm.mjs')]);
-  assert.equal(hooked.code, bare.code);
-  assert.equal(hooked.stdout, bare.stdout);
-  assert.equal(hooked.stdout, 'hello\nECONNREFUSED\ndone\n');
-  assertLeaksAsDeclared(hooked);
+  const hooked = await runsAsBareWithDeclaredLeaks('undici-npm.mjs', 'hello\nECONNREFUSED\ndone\n');
   const response = hooked.report.leaks.find((leak) => leak.kind === 'undici.Response');
   assert.match(response.description, /^request\(\) GET http:\/\/127\.0\.0\.1:\d+ \(response 200, body never consumed\)$/, 'no path or query (the token)');
 });
 
 test('fs.Dir: closed by closeSync, close(), close(callback) or a for await are not leaks; never closed, or read to the end without close(), are', async () => {
-  const [bare, hooked] = await Promise.all([run('dirs.mjs', { hook: false }), run('dirs.mjs')]);
-  assert.equal(hooked.code, bare.code);
-  assert.equal(hooked.stdout, bare.stdout);
-  assert.equal(hooked.stdout, 'true true ENOENT\n');
-  assertLeaksAsDeclared(hooked);
+  const hooked = await runsAsBareWithDeclaredLeaks('dirs.mjs', 'true true ENOENT\n');
   assert.match(hooked.report.leaks[0].description, /^directory .*fixtures, never closed$/);
 });
+
+/** The fixture bare and hooked: same exit code and stdout (`stdout` exactly), and the hooked report names exactly its declared leaks. */
+async function runsAsBareWithDeclaredLeaks(fixture, stdout) {
+  const [bare, hooked] = await Promise.all([run(fixture, { hook: false }), run(fixture)]);
+  assert.equal(hooked.code, bare.code);
+  assert.equal(hooked.stdout, bare.stdout);
+  assert.equal(hooked.stdout, stdout);
+  assertLeaksAsDeclared(hooked);
+  return hooked;
+}
