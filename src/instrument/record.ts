@@ -15,8 +15,13 @@ import { isNested } from './ownership';
 /** Kinds not recorded: their module was uninstalled, or tracking them failed (for good). */
 const off = processWide('kindsOff', () => new Map<string, 'uninstalled' | 'failed'>());
 
-/** Usually nothing is off: one size check on the hot path. */
-const isOff = (kind: ResourceKind) => off.size !== 0 && off.has(kind.name);
+/**
+ * Not recorded: its kind is off (usually nothing is: one size check), or
+ * sampled mode leaves this open out. One small function, so that record()
+ * keeps the size V8 inlines into each wrapper.
+ */
+const kindOff = (kind: ResourceKind) => off.size !== 0 && off.has(kind.name);
+const isOff = (kind: ResourceKind) => kindOff(kind) || (sampling.rate < 1 && !inSample(kind));
 
 /** Sampled mode (core/sampling.ts); unsampled, `rate` is 1 and this costs one comparison. False when this open is left out of the sample (it is still counted). */
 function inSample(kind: ResourceKind): boolean {
@@ -40,7 +45,7 @@ export function setKindTracked(kind: ResourceKind, tracked: boolean): void {
  * `kind.isOpen`; undefined (an fd number) is closed explicitly.
  */
 export function record(kind: ResourceKind, resource: object | undefined, above: Function, detail?: unknown): Tag | undefined {
-  if (isOff(kind) || isNested() || (sampling.rate < 1 && !inSample(kind))) return undefined;
+  if (isNested() || isOff(kind)) return undefined; // nested first: what is part of another resource is not counted as an open
   // Error.captureStackTrace right here, not through stack.ts's captureStack:
   // each call level between the program's call and the capture costs it
   // thousands of instructions (npm run bench:instructions).
@@ -63,7 +68,7 @@ export function record(kind: ResourceKind, resource: object | undefined, above: 
  * Undefined when it is not to be tracked.
  */
 export function openingStack(kind: ResourceKind, above: Function): CapturedStack | undefined {
-  if (isOff(kind) || isNested() || (sampling.rate < 1 && !inSample(kind))) return undefined;
+  if (isNested() || isOff(kind)) return undefined; // nested first: what is part of another resource is not counted as an open
   const stack: CapturedStack = {}; // inline, as in record()
   let limit: number | undefined;
   try {
@@ -79,7 +84,7 @@ export function openingStack(kind: ResourceKind, above: Function): CapturedStack
 }
 
 export function recordOpened(kind: ResourceKind, resource: object | undefined, stack: CapturedStack | undefined, detail?: unknown): Tag | undefined {
-  if (stack === undefined || isOff(kind)) return undefined;
+  if (stack === undefined || kindOff(kind)) return undefined; // sampled already, at openingStack
   try {
     return processTracker.trackCaptured(kind, resource, stack, detail);
   } catch (error) {
