@@ -1,10 +1,10 @@
 // The cost of the one thing the hook cannot skip: recording the opening stack
-// (leaktrack's own captureStack, STACK_DEPTH frames), called from a dozen
+// (leaktrack's own captureStack, DEFAULT_STACK_DEPTH frames), called from a dozen
 // frames deep, sync and after an await. `bare + this` is the best a workload
 // with one tracked open per operation can do.
 import { createRequire } from 'node:module';
 
-const { captureStack, STACK_DEPTH } = createRequire(import.meta.url)('../dist/core/stack.js');
+const { captureStack, DEFAULT_STACK_DEPTH } = createRequire(import.meta.url)('../dist/core/stack.js');
 const N = 200_000;
 let sink;
 
@@ -39,4 +39,4 @@ async function timeAsync() {
 
 const syncNs = timeSync();
 const asyncNs = await timeAsync();
-process.stdout.write(`${JSON.stringify({ depth: STACK_DEPTH, syncNs, asyncNs, sink: typeof sink })}\n`);
+process.stdout.write(`${JSON.stringify({ depth: DEFAULT_STACK_DEPTH, syncNs, asyncNs, sink: typeof sink })}\n`);

@@ -52,6 +52,8 @@ export interface Config {
    * of opens that get a stack and a tag, under the hook. Undefined: all.
    */
   sample?: number;
+  /** LEAKTRACK_DEPTH: frames kept per opening stack (12). */
+  depth?: number;
 }
 
 /** How long a test may take to finish closing after it ended (a socket's close a tick later). */
@@ -87,6 +89,7 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
     graceMs: readGrace(env.LEAKTRACK_GRACE_MS),
     redact: readSwitch('LEAKTRACK_REDACT', env.LEAKTRACK_REDACT, file.redact ?? true),
     stderr: readSwitch('LEAKTRACK_STDERR', env.LEAKTRACK_STDERR, file.stderr ?? true) && !env.LEAKTRACK_REPORT_DIR,
+    depth: readDepth(env.LEAKTRACK_DEPTH),
     sample: env.LEAKTRACK_SAMPLE !== undefined && env.LEAKTRACK_SAMPLE !== '' ? readSample(env.LEAKTRACK_SAMPLE, 'LEAKTRACK_SAMPLE') : file.sample,
   };
   for (const rule of config.ignore) if (rule.description !== undefined && !validRegExp(rule.description)) {
@@ -120,6 +123,14 @@ function readGrace(value: string | undefined): number {
   if (Number.isFinite(ms) && ms >= 0) return ms;
   warnOnce(`LEAKTRACK_GRACE_MS=${JSON.stringify(value)} is not a number of milliseconds; using ${DEFAULT_GRACE_MS}`);
   return DEFAULT_GRACE_MS;
+}
+
+function readDepth(value: string | undefined): number | undefined {
+  if (value === undefined || value === '') return undefined;
+  const depth = Number(value);
+  if (Number.isInteger(depth) && depth >= 1 && depth <= 200) return depth;
+  warnOnce(`LEAKTRACK_DEPTH=${JSON.stringify(value)} is not a whole number of frames from 1 to 200; keeping 12`);
+  return undefined;
 }
 
 /** `1/N` or a fraction in (0, 1]; anything else is said once, and every open is tracked. */

@@ -10,6 +10,7 @@ import { processWide } from './core/process-wide';
 import { warnOnce } from './core/warn';
 import { install } from './instrument/install';
 import { startSampling } from './core/sampling';
+import { setStackDepth } from './core/stack';
 import { failAtExit, reportAtExit } from './report/at-exit';
 import { startCensus } from './report/census';
 import { makeLeakFilter } from './report/filter';
@@ -43,6 +44,7 @@ export function start(by: StartedBy): Config | undefined {
   // Worker threads load the hook too; the main thread alone reports (one report per process).
   if (by === 'hook' && !isMainThread()) return undefined;
   started.any = true;
+  if (config.depth !== undefined) setStackDepth(config.depth);
   setReportSettings({ filter: makeLeakFilter(config), redact: config.redact });
   if (by === 'hook' && !started.hook) {
     started.hook = true;

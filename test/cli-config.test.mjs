@@ -389,3 +389,17 @@ test('the census on OpenTelemetry (a real SDK MeterProvider and LoggerProvider) 
   const noCensus = output(await run('census-otel.mjs', { env: { RUN_MS: '300', LEAK: '1' } }));
   assert.deepEqual([noCensus.points, noCensus.logBodies, noCensus.prom], [{}, [], null], 'without LEAKTRACK_INTERVAL nothing is added to the program\'s engines');
 });
+
+test('a resource opened deeper in library code than the capture reaches is said, not silently dropped; LEAKTRACK_DEPTH reaches the user\'s line', async () => {
+  const app = join(FIXTURES, 'deep', 'app.cjs');
+  const shallow = await run(app, { cwd: join(FIXTURES, 'deep') });
+  assert.equal(shallow.stdout, 'opened\n');
+  assert.deepEqual(shallow.report.leaks, []);
+  assert.equal(shallow.report.deeperThanCapture, 1);
+  assert.match(shallow.stderr, /^leaktrack: 1 resource still open was opened more than 12 frames deep in library code, with no frame of yours among them, so it is not listed; LEAKTRACK_DEPTH=40 looks deeper \(each open costs more\)$/m);
+  const deep = await run(app, { cwd: join(FIXTURES, 'deep'), env: { LEAKTRACK_DEPTH: '40' } });
+  assertLeaksAsDeclared(deep);
+  assert.equal(deep.report.deeperThanCapture, undefined);
+  const bad = await run(app, { cwd: join(FIXTURES, 'deep'), env: { LEAKTRACK_DEPTH: 'deep' } });
+  assert.equal(bad.stderr.split('\n')[0], 'leaktrack: LEAKTRACK_DEPTH="deep" is not a whole number of frames from 1 to 200; keeping 12');
+});

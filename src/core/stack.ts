@@ -16,9 +16,19 @@ import { processWide } from './process-wide';
 /**
  * How many frames an opening stack keeps: enough to get past a few library
  * frames to the user's. Capture cost grows with depth (bench/capture-floor.mjs
- * measures it).
+ * measures it). LEAKTRACK_DEPTH changes it, for libraries that open deep in
+ * their own code.
  */
-export const STACK_DEPTH = 12;
+export const DEFAULT_STACK_DEPTH = 12;
+let stackDepth = DEFAULT_STACK_DEPTH;
+
+export function setStackDepth(depth: number): void {
+  stackDepth = depth;
+}
+
+export function currentStackDepth(): number {
+  return stackDepth;
+}
 
 /** An opaque holder: V8 formats its `stack` lazily, on first read. */
 export interface CapturedStack {
@@ -58,7 +68,7 @@ export function captureStack(above: Function): CapturedStack {
  */
 export function raiseStackLimit(): number | undefined {
   const limit = Error.stackTraceLimit;
-  return limit === STACK_DEPTH || !setStackTraceLimit(STACK_DEPTH) ? undefined : limit;
+  return limit === stackDepth || !setStackTraceLimit(stackDepth) ? undefined : limit;
 }
 
 export function restoreStackLimit(limit: number | undefined): void {

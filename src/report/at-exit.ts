@@ -14,6 +14,7 @@ import { warnOnce, writeStderr } from '../core/warn';
 import { argvForReport, buildReport } from './leaks';
 import { reportFile, startedFile } from './merge';
 import { sampleWords } from '../core/sampling';
+import { currentStackDepth } from '../core/stack';
 import { formatText, stderrWantsColor } from './text';
 
 export interface ExitReportOptions {
@@ -93,12 +94,18 @@ function reportWhenExiting(report: () => void): boolean {
   }
 }
 
+/** Said, never silent: resources opened deeper into library code than the capture reaches. */
+const deeperLine = (count: number) =>
+  `leaktrack: ${count === 1 ? '1 resource still open was' : `${count} resources still open were`} opened more than ${currentStackDepth()} frames deep in library code, with no frame of yours among them, so ${count === 1 ? 'it is' : 'they are'} not listed; LEAKTRACK_DEPTH=${Math.max(40, currentStackDepth() * 2)} looks deeper (each open costs more)\n`;
+
 /** Print and write the report now. Never throws. */
 export function writeExitReport(options: ExitReportOptions): void {
   try {
     const report = buildReport();
+    if (options.stderr !== false && report.leaks.length === 0 && report.deeperThanCapture) writeStderr(deeperLine(report.deeperThanCapture));
     if (options.stderr !== false && report.leaks.length > 0) {
       writeStderr(formatText(report.leaks, { color: stderrWantsColor() }));
+      if (report.deeperThanCapture) writeStderr(deeperLine(report.deeperThanCapture));
       if (report.sampled) writeStderr(`leaktrack: sampled (${sampleWords(report.sampled.rate)} opens tracked): these are the leaks among the sampled opens; about ${Math.round(1 / report.sampled.rate)}× as many may be open\n`);
     }
     const path = options.reportPath ?? (options.reportDir && reportFile(options.reportDir, process.pid));

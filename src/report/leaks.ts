@@ -1,6 +1,6 @@
 // From open tags to leaks: resolve each opening stack (only now, at report
 // time) and keep the resources that some user code opened.
-import { isTestRunnerFrame, isUserFrame, type Frame } from '../core/stack';
+import { currentStackDepth, isTestRunnerFrame, isUserFrame, type Frame } from '../core/stack';
 import type { Tag } from '../core/tag';
 import { processWide } from '../core/process-wide';
 import { sampleInfo } from '../core/sampling';
@@ -24,6 +24,12 @@ export interface LeakReport {
   leaks: Leak[];
   /** Sampled mode: the share of opens tracked, and every open counted per kind. */
   sampled?: { rate: number; opened: Record<string, number> };
+  /**
+   * Resources still open whose whole captured stack (all LEAKTRACK_DEPTH
+   * frames) is library code: opened deeper than the capture reaches, so
+   * their user line is unknown and they are not in `leaks`.
+   */
+  deeperThanCapture?: number;
 }
 
 /**
@@ -82,5 +88,13 @@ function outermost(tags: Tag[]): Tag[] {
 /** The JSON report's structure: one entry per leaked resource. */
 export function buildReport(tracker: Tracker = processTracker): LeakReport {
   const sampled = sampleInfo();
-  return { tool: 'leaktrack', version: 1, pid: process.pid, leaks: findLeaks(tracker.open()), ...(sampled ? { sampled } : {}) };
+  const open = tracker.open();
+  const deeper = open.filter(cutShort).length;
+  return { tool: 'leaktrack', version: 1, pid: process.pid, leaks: findLeaks(open), ...(sampled ? { sampled } : {}), ...(deeper ? { deeperThanCapture: deeper } : {}) };
+}
+
+/** A full-depth opening stack of library frames only (not a test runner's, not Node's own async start). */
+function cutShort(tag: Tag): boolean {
+  const frames = tag.openingFrames();
+  return frames.length >= currentStackDepth() && !frames.some(isUserFrame) && !frames.some(isTestRunnerFrame) && frames.some((frame) => /[\\/]node_modules[\\/]/.test(frame.file));
 }
