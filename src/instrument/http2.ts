@@ -6,6 +6,7 @@
 import type * as http2 from 'node:http2';
 import type * as net from 'node:net';
 import type { ResourceKind } from '../core/tag';
+import { urlOrigin } from '../report/redact';
 import type { ModuleDefinition } from './definition';
 import { serverKind, serverKindOf } from './net';
 import { openedInside } from './ownership';
@@ -30,15 +31,6 @@ export const http2ServerKind: ResourceKind<net.Server> = {
   },
 };
 
-/** Scheme, host and port only: the tag keeps no credentials, path or query. */
-function originOf(authority: unknown): string {
-  try {
-    const url = authority instanceof URL ? authority : new URL(String(authority));
-    return `${url.protocol}//${url.host}`;
-  } catch {
-    return 'an authority that is not a URL';
-  }
-}
 
 export const http2Definition: ModuleDefinition = {
   name: 'http2',
@@ -50,7 +42,7 @@ export const http2Definition: ModuleDefinition = {
         wrapMethod(http2Module, 'connect', (original) =>
           function connect(this: unknown, authority: unknown) {
             const session = openedInside(original, this, arguments) as http2.ClientHttp2Session;
-            record(sessionKind, session, connect, originOf(authority));
+            record(sessionKind, session, connect, urlOrigin(authority) ?? 'an authority that is not a URL');
             return session;
           },
         );

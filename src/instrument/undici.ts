@@ -6,6 +6,7 @@
 // The global dispatcher is nobody's leak, like http.globalAgent.
 import type { Readable } from 'node:stream';
 import type { ResourceKind } from '../core/tag';
+import { urlOrigin } from '../report/redact';
 import type { ModuleDefinition } from './definition';
 import { openedInside } from './ownership';
 import { openingStack, record, recordOpened, safely } from './record';
@@ -41,22 +42,13 @@ export const responseKind: ResourceKind<Readable> = {
   },
 };
 
-/** Scheme, host and port of what the program passed: no credentials, path or query. */
-function originOf(url: unknown): string | undefined {
-  try {
-    const parsed = url instanceof URL ? url : typeof url === 'string' ? new URL(url) : typeof url === 'object' && url && 'origin' in url ? new URL(String((url as { origin: unknown }).origin)) : undefined;
-    return parsed && `${parsed.protocol}//${parsed.host}`;
-  } catch {
-    return undefined;
-  }
-}
 
 function trackDispatcher(kind: ResourceKind<Dispatcher>) {
   return {
     file: `undici/lib/dispatcher/${kind.name.slice(7).toLowerCase()}.js`,
     versions: '6.x || 7.x',
     patch: (Class: new (...args: any[]) => Dispatcher) =>
-      trackConstruction(Class, (dispatcher: Dispatcher, construct, [origin]) => record(kind, dispatcher, construct, originOf(origin))),
+      trackConstruction(Class, (dispatcher: Dispatcher, construct, [origin]) => record(kind, dispatcher, construct, urlOrigin(origin))),
     unpatch() {
       // A class replaced in require's cache: the proxy stays, and records nothing once its kind is off.
     },
@@ -96,7 +88,7 @@ export const undiciDefinition: ModuleDefinition = {
           return (async () => {
             const data = await pending;
             safely(responseKind, () => {
-              if (data?.body) recordOpened(responseKind, data.body, stack, { method: options?.method ?? 'GET', origin: originOf(url) ?? 'a URL that does not parse', status: data.statusCode });
+              if (data?.body) recordOpened(responseKind, data.body, stack, { method: options?.method ?? 'GET', origin: urlOrigin(url) ?? 'a URL that does not parse', status: data.statusCode });
             });
             return data;
           })();

@@ -71,3 +71,17 @@ function redactSequence(input: readonly string[]): string[] {
   }
   return words;
 }
+
+/**
+ * Scheme, host and port of a URL the program passed (a string, a URL, or an
+ * object with an `origin`): what a tag keeps, never credentials, path or query.
+ */
+export function urlOrigin(url: unknown): string | undefined {
+  try {
+    const origin = typeof url === 'object' && url !== null && !(url instanceof URL) && 'origin' in url ? (url as { origin: unknown }).origin : url;
+    const parsed = origin instanceof URL ? origin : typeof origin === 'string' ? new URL(origin) : undefined;
+    return parsed && `${parsed.protocol}//${parsed.host}`;
+  } catch {
+    return undefined;
+  }
+}
