@@ -49,6 +49,7 @@ const WORKLOADS = [
   // pool.query's checkout is nested inside the query: no tag, no capture per operation.
   { name: "pg pool.query('select 1') ×10k", file: 'pg.mjs', target: 1.05, pg: true, capturesPerOp: 0 },
   { name: 'setInterval+clearInterval ×100k', file: 'interval.mjs', target: 1.25 },
+  { name: 'dgram.createSocket+close ×20k', file: 'dgram.mjs', target: 1.25 },
 ].filter((workload) => !ONLY || ONLY.some((prefix) => workload.file.startsWith(prefix)));
 
 const median = (values) => {

@@ -5,7 +5,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createRequire } from 'node:module';
 import { once } from 'node:events';
-import { channel } from 'node:diagnostics_channel';
+import { channel, hasSubscribers } from 'node:diagnostics_channel';
 import { fileURLToPath } from 'node:url';
 
 const require = createRequire(import.meta.url);
@@ -51,6 +51,16 @@ test('each builtin definition patches on install and puts back exactly the origi
   const before = snapshot();
   const builtinOnly = (d) => d.files.every((file) => file.file.startsWith('node:') || file.file === 'globalThis');
   for (const definition of definitions.filter(builtinOnly)) {
+    if (definition.files.length === 0) {
+      // Channels only (undici's WebSocket): subscribed on install, and no more after uninstall.
+      const names = definition.channels.map((source) => source.channel);
+      assert.deepEqual(names.filter(hasSubscribers), [], definition.name);
+      install([definition]);
+      assert.deepEqual(names.filter(hasSubscribers), names, `${definition.name} subscribed`);
+      uninstall(definition);
+      assert.deepEqual(names.filter(hasSubscribers), [], `${definition.name} left subscriptions behind`);
+      continue;
+    }
     install([definition]);
     const after = snapshot();
     const patched = Object.keys(before).filter((key) => after[key] !== before[key]);

@@ -66,9 +66,9 @@ export function captureStack(above: Function): CapturedStack {
  * then the program's own limit applies. Returns the limit to put back, or
  * undefined when nothing was changed.
  */
-export function raiseStackLimit(): number | undefined {
+export function raiseStackLimit(depth = stackDepth): number | undefined {
   const limit = Error.stackTraceLimit;
-  return limit === stackDepth || !setStackTraceLimit(stackDepth) ? undefined : limit;
+  return limit === depth || !setStackTraceLimit(depth) ? undefined : limit;
 }
 
 export function restoreStackLimit(limit: number | undefined): void {

@@ -11,8 +11,11 @@ import { unwrapMethods, wrapMethod } from './wrap';
  * 'state symbol' (the same on Node 20 to 26); close() sets it to null.
  * Without that state, a socket counts as open.
  */
+let stateKey: symbol | undefined;
+
 function isOpen(socket: dgram.Socket): boolean {
-  const key = Object.getOwnPropertySymbols(socket).find((symbol) => symbol.description === 'state symbol');
+  // The symbol is found once (the tracker asks on every open): the same for every socket.
+  const key = (stateKey !== undefined && stateKey in socket ? stateKey : undefined) ?? (stateKey = Object.getOwnPropertySymbols(socket).find((symbol) => symbol.description === 'state symbol'));
   const state = key ? (socket as unknown as Record<symbol, { handle?: unknown } | undefined>)[key] : undefined;
   return state ? state.handle != null : true;
 }

@@ -15,6 +15,7 @@ import { netDefinition } from './net';
 import { pgDefinition } from './pg';
 import { timersDefinition } from './timers';
 import { undiciDefinition } from './undici';
+import { webSocketDefinition } from './websocket';
 import { workerThreadsDefinition } from './worker-threads';
 
 export const definitions: readonly ModuleDefinition[] = [
@@ -31,6 +32,7 @@ export const definitions: readonly ModuleDefinition[] = [
   dgramDefinition,
   pgDefinition,
   undiciDefinition,
+  webSocketDefinition,
   jestRuntimeDefinition,
 ];
 

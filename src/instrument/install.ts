@@ -34,7 +34,14 @@ export function install(list: readonly ModuleDefinition[] = definitions, options
     for (const file of definition.files) if (isBuiltinFile(file)) patchBuiltin(definition, file, options.deferBuiltins === true);
     if (!first) continue;
     for (const source of definition.channels ?? []) {
-      const listener = (message: unknown, name: string | symbol) => guarded(definition.name, source.channel, () => source.onMessage(message, name));
+      // No closure per message: some channels carry every request (undici:request:create).
+      const listener = (message: unknown, name: string | symbol) => {
+        try {
+          source.onMessage(message, name);
+        } catch (error) {
+          cannotInstrument(definition.name, source.channel, error);
+        }
+      };
       subscribe(source.channel, listener);
       state.channels.push({ channel: source.channel, listener });
     }
@@ -81,9 +88,11 @@ function guarded(name: string, where: string, run: () => void): void {
   try {
     run();
   } catch (error) {
-    warnOnce(`cannot instrument ${where} (${(error as Error)?.message ?? error}); ${name} is not tracked`);
+    cannotInstrument(name, where, error);
   }
 }
+
+const cannotInstrument = (name: string, where: string, error: unknown) => warnOnce(`cannot instrument ${where} (${(error as Error)?.message ?? error}); ${name} is not tracked`);
 
 // ---- packages ----------------------------------------------------------------
 

@@ -62,17 +62,25 @@ export function record(kind: ResourceKind, resource: object | undefined, above: 
   return recordOpened(kind, resource, stack, detail);
 }
 
+/** For opens seen from deep inside a library (a channel it publishes on). */
+export interface DeepOpen {
+  /** Frames kept, instead of the configured depth: enough to reach the user's line. */
+  depth: number;
+  /** What the user opened, even inside a dispatch that undici.ts marks as nested. */
+  outermost: true;
+}
+
 /**
  * For an open whose resource comes later (after an await, in a callback):
  * the stack now, the tag with `recordOpened` when the resource exists.
  * Undefined when it is not to be tracked.
  */
-export function openingStack(kind: ResourceKind, above: Function): CapturedStack | undefined {
-  if (isNested() || isOff(kind)) return undefined; // nested first: what is part of another resource is not counted as an open
+export function openingStack(kind: ResourceKind, above: Function, deep?: DeepOpen): CapturedStack | undefined {
+  if ((isNested() && !deep) || isOff(kind)) return undefined; // nested first: what is part of another resource is not counted as an open
   const stack: CapturedStack = {}; // inline, as in record()
   let limit: number | undefined;
   try {
-    limit = raiseStackLimit();
+    limit = raiseStackLimit(deep?.depth);
     Error.captureStackTrace(stack, above);
     restoreStackLimit(limit);
   } catch (error) {
