@@ -27,6 +27,7 @@ const WORKLOADS = [
   { name: 'http GET keep-alive', file: 'http.mjs', few: 1000, more: 5000, sampled: true },
   { name: 'fetch GET', file: 'fetch.mjs', few: 500, more: 2500, sampled: true },
   { name: 'setInterval+clearInterval', file: 'interval.mjs', few: 2000, more: 12000 },
+  { name: 'dgram.createSocket+close', file: 'dgram.mjs', few: 2000, more: 12000 },
 ];
 // What measure.mjs runs for a count: the count plus its warm-up.
 const opsRun = (count, sync) => count + Math.min(sync ? 5000 : 500, count / 10);
@@ -81,7 +82,7 @@ function startup(node) {
 }
 
 function perOp(node, args, workload, env) {
-  const sync = workload.file === 'fs-sync.mjs' || workload.file === 'interval.mjs';
+  const sync = ['fs-sync.mjs', 'interval.mjs', 'dgram.mjs'].includes(workload.file);
   const few = instructions(node, args, workload.file, workload.few, env);
   const more = instructions(node, args, workload.file, workload.more, env);
   return (more - few) / (opsRun(workload.more, sync) - opsRun(workload.few, sync));

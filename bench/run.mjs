@@ -50,6 +50,8 @@ const WORKLOADS = [
   { name: "pg pool.query('select 1') ×10k", file: 'pg.mjs', target: 1.05, pg: true, capturesPerOp: 0 },
   { name: 'setInterval+clearInterval ×100k', file: 'interval.mjs', target: 1.25 },
   { name: 'dgram.createSocket+close ×20k', file: 'dgram.mjs', target: 1.25 },
+  // The handshake's stack is captured 64 frames deep (undici.WebSocket): one capture per operation.
+  { name: 'WebSocket open+close ×300', file: 'websocket.mjs', target: 1.05 },
 ].filter((workload) => !ONLY || ONLY.some((prefix) => workload.file.startsWith(prefix)));
 
 const median = (values) => {

@@ -67,6 +67,14 @@ test("the hook's code cache: written once beside the bundle, then used; a damage
   assert.equal(withFlag.stdout, bare.stdout);
   assert.equal(readdirSync(cacheDir).length, 2, 'other Node options, a cache of their own (V8 would reject the first)');
 
+  // A rebuilt bundle (an upgrade): its first start drops the earlier build's caches.
+  const { utimesSync } = await import('node:fs');
+  utimesSync(join(copy, 'dist', 'hook.bundle.js'), new Date(), new Date(Date.now() + 5000));
+  check(await hooked());
+  const [rebuilt, ...others] = readdirSync(cacheDir);
+  assert.deepEqual(others, [], 'only the new build is cached');
+  assert.notEqual(rebuilt, file);
+
   rmSync(cacheDir, { recursive: true });
   writeFileSync(cacheDir, ''); // a file where the directory would go: nothing can be written
   check(await hooked());

@@ -5,14 +5,34 @@
 // and bundle build, written once (atomically) after the first start. Where
 // it cannot be read or written (a read-only install), the bundle compiles
 // as it would without it.
-import { mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import { join } from 'node:path';
-import { Script } from 'node:vm';
-import type { StartedBy } from './start';
+//
+// ESM with no import of a builtin, on purpose: an ESM import of node:fs
+// builds its namespace from every export, which loads fs/promises and the
+// streams, and loading a CommonJS file first starts the CommonJS loader;
+// each costs a program that uses neither (an ESM app, `node -e`) start-up
+// time. Builtins come from process.getBuiltinModule (Node 20.16+, 22.3+).
+import type { StartedBy } from './start.js';
 
-const BUNDLE = join(__dirname, 'hook.bundle.js');
-const CACHE_DIR = join(__dirname, '.cache');
+type GetBuiltin = (id: string) => any;
+const getBuiltin: GetBuiltin =
+  (process as { getBuiltinModule?: GetBuiltin }).getBuiltinModule?.bind(process) ?? ((await import('node:module')).createRequire(import.meta.url) as GetBuiltin);
+const { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } = getBuiltin('node:fs') as typeof import('node:fs');
+const { join } = getBuiltin('node:path') as typeof import('node:path');
+const { Script } = getBuiltin('node:vm') as typeof import('node:vm');
+
+const DIST = import.meta.dirname ?? join((getBuiltin('node:url') as typeof import('node:url')).fileURLToPath(new URL('.', import.meta.url)));
+const BUNDLE = join(DIST, 'hook.bundle.js');
+const CACHE_DIR = join(DIST, '.cache');
+
+/**
+ * The bundle's require(): builtins as Node has them (through the original
+ * getBuiltinModule: start() wraps it to see builtins reached), anything else
+ * through a CommonJS require made only when asked.
+ */
+function bundleRequire(): (id: string) => unknown {
+  let packages: ((id: string) => unknown) | undefined;
+  return (id) => (id.startsWith('node:') ? getBuiltin(id) : (packages ??= (getBuiltin('node:module') as typeof import('node:module')).createRequire(BUNDLE))(id));
+}
 
 interface Hook {
   start(by: StartedBy): unknown;
@@ -26,7 +46,7 @@ export function startHook(by: StartedBy): void {
   // The wrapper CommonJS gives a module: the bundle is one.
   const script = new Script(`(function (exports, require, module, __filename, __dirname) {${source}\n})`, { filename: BUNDLE, cachedData });
   const module = { exports: {} as Hook };
-  script.runInThisContext()(module.exports, createRequire(BUNDLE), module, BUNDLE, __dirname);
+  script.runInThisContext()(module.exports, bundleRequire(), module, BUNDLE, DIST);
   module.exports.start(by);
   // After start: the cache then holds the functions start() compiled too.
   if (cacheFile && (cachedData === undefined || script.cachedDataRejected)) writeCache(cacheFile, script);
@@ -63,13 +83,22 @@ function readOrUndefined(file: string): Buffer | undefined {
   }
 }
 
-function writeCache(file: string, script: Script): void {
+function writeCache(file: string, script: InstanceType<typeof Script>): void {
   try {
     mkdirSync(CACHE_DIR, { recursive: true });
     const partial = `${file}.${process.pid}.tmp`;
     writeFileSync(partial, script.createCachedData());
     renameSync(partial, file); // whole or not at all: processes start side by side
+    removeOtherBuilds(file);
   } catch {
     // read-only, or no room: the next start compiles again
+  }
+}
+
+/** Caches of an earlier bundle build can never be used again (an upgrade, a rebuild): the folder does not grow. */
+function removeOtherBuilds(file: string): void {
+  const build = /-(\d+-\d+)-[0-9a-f]+\.bin$/.exec(file)?.[1];
+  for (const name of readdirSync(CACHE_DIR)) {
+    if (build && name.startsWith('hook-') && name.endsWith('.bin') && !name.includes(`-${build}-`)) rmSync(join(CACHE_DIR, name), { force: true });
   }
 }
