@@ -48,6 +48,13 @@ test('node:test with --import leaktrack/node-test', async () => {
   assert.match(result.stdout, /test "leaky test" left 1 resource open/);
 });
 
+test('node:test: a WebSocket left open fails the test that opened it, at its line (its socket comes later, from undici)', async () => {
+  const result = await runNode(['--test', '--test-reporter=tap', '--import', 'leaktrack/node-test', 'websocket.test.mjs']);
+  assert.match(result.stdout, /^not ok \d+ - leaky websocket test$/m, result.stdout);
+  assert.match(result.stdout, /^ok \d+ - clean websocket test$/m);
+  assert.match(result.stdout, expectedSite('websocket.test.mjs'));
+});
+
 test('Mocha with --require leaktrack/mocha: closing in afterEach is closing; the leaky test fails, the rest of its suite runs', async () => {
   const mocha = join(ROOT, 'node_modules', 'mocha', 'bin', 'mocha.js');
   const modes = [[], ['--parallel']];
