@@ -127,6 +127,26 @@ test("WebSocket (the global, and the undici package's): opened and never closed 
   assert.doesNotMatch(hooked.stderr, /secret/);
 });
 
+test('the global MessageChannel/BroadcastChannel before node:worker_threads: on Node 22+ counted as unseen (said, and failing under LEAKTRACK_FAIL), on Node 20 leaks at their lines; a closed port is neither', async () => {
+  const [bare, hooked, failing] = await Promise.all([
+    run('message-ports-global.mjs', { hook: false }),
+    run('message-ports-global.mjs'),
+    run('message-ports-global.mjs', { env: { LEAKTRACK_FAIL: '1' } }),
+  ]);
+  assert.equal(hooked.stdout, bare.stdout);
+  assert.equal(hooked.code, 0);
+  assert.equal(failing.code, 1, 'what leaktrack cannot see still fails the run it was asked to fail');
+  if (Number(process.versions.node.split('.')[0]) >= 22) {
+    assert.deepEqual(hooked.report.leaks, []);
+    assert.deepEqual(hooked.report.unseen, { 'worker_threads.MessagePort': 2 });
+    assert.match(hooked.stderr, /^leaktrack: 2 worker_threads\.MessagePort still open were made through the global MessageChannel or BroadcastChannel, .*; not listed$/m);
+  } else {
+    // Node 20 patches worker_threads at start: each at its line.
+    assert.deepEqual(hooked.report.leaks.map((leak) => leak.openedAt.line), [6, 7]); // a BroadcastChannel is ref'd at construction
+    assert.equal(hooked.report.unseen, undefined);
+  }
+});
+
 test('fs.Dir: closed by closeSync, close(), close(callback) or a for await are not leaks; never closed, or read to the end without close(), are', async () => {
   const hooked = await runsAsBareWithDeclaredLeaks('dirs.mjs', 'true true ENOENT\n');
   assert.match(hooked.report.leaks[0].description, /^directory .*fixtures, never closed$/);

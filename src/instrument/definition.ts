@@ -36,6 +36,12 @@ export interface ModuleDefinition {
   readonly kinds: readonly ResourceKind[];
   readonly files: readonly PatchedFile[];
   readonly channels?: readonly ChannelSource[];
+  /**
+   * Resources of its kinds open right now that it could not see (opened
+   * before its patch ran), and why: the exit report counts them, so a
+   * blind spot is said, never silent.
+   */
+  readonly unseen?: { readonly kind: string; count(): number; readonly why: string };
 }
 
 /** Builtins are patched at start; package files when the program loads them. */

@@ -52,6 +52,22 @@ export function install(list: readonly ModuleDefinition[] = definitions, options
   patchAlreadyLoaded();
 }
 
+/** What the installed definitions could not see, open now (ModuleDefinition.unseen), by kind. */
+export function unseenResources(): Array<{ kind: string; count: number; why: string }> {
+  const unseen = [];
+  for (const definition of definitions) {
+    if (!definition.unseen || !installed.has(definition.name)) continue;
+    let count = 0;
+    try {
+      count = definition.unseen.count();
+    } catch {
+      // unknown: nothing said
+    }
+    if (count > 0) unseen.push({ kind: definition.unseen.kind, count, why: definition.unseen.why });
+  }
+  return unseen;
+}
+
 /** Undo `install` for one definition: originals back, channels left, its kinds no longer recorded. */
 export function uninstall(definition: ModuleDefinition): void {
   const state = installed.get(definition.name);

@@ -119,6 +119,9 @@ function removeHooks(): void {
   unwrapMethod(process, 'getBuiltinModule');
 }
 
+/** True while `file` (a `node:` name) is deferred and not reached yet. */
+export const isDeferred = (file: string) => pending.has(bareName(file));
+
 /** For uninstall: a builtin never reached has nothing to undo. */
 export function forgetDeferred(file: string, owner: string): boolean {
   const name = bareName(file);

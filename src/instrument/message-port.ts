@@ -10,6 +10,7 @@
 import type * as workerThreads from 'node:worker_threads';
 import type { ResourceKind } from '../core/tag';
 import type { ModuleDefinition } from './definition';
+import { isDeferred } from './lazy-builtins';
 import { record } from './record';
 import { unwrapMethods, wrapMethod } from './wrap';
 
@@ -49,4 +50,12 @@ export const messagePortDefinition: ModuleDefinition = {
       unpatch: (module: typeof workerThreads) => unwrapMethods(module.MessagePort.prototype, ['ref']),
     },
   ],
+  // Before node:worker_threads is reached nothing here is patched, and no
+  // Worker can exist: every port Node counts as keeping the process alive
+  // came from the globals, unseen.
+  unseen: {
+    kind: messagePortKind.name,
+    count: () => (isDeferred('node:worker_threads') ? process.getActiveResourcesInfo().filter((type) => type === 'MessagePort').length : 0),
+    why: 'made through the global MessageChannel or BroadcastChannel, which leaktrack sees only once the program loads node:worker_threads (on Node 22+, looking at those globals earlier would load Node\'s worker I/O into every start)',
+  },
 };

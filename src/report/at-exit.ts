@@ -11,7 +11,7 @@
 //   the same signal: the process still dies of it.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { warnOnce, writeStderr } from '../core/warn';
-import { argvForReport, buildReport } from './leaks';
+import { argvForReport, buildReport, unseenLines } from './leaks';
 import { reportFile, startedFile } from './merge';
 import { sampleWords } from '../core/sampling';
 import { currentStackDepth } from '../core/stack';
@@ -102,6 +102,7 @@ const deeperLine = (count: number) =>
 export function writeExitReport(options: ExitReportOptions): void {
   try {
     const report = buildReport();
+    if (options.stderr !== false && report.unseen) for (const line of unseenLines()) writeStderr(line);
     if (options.stderr !== false && report.leaks.length === 0 && report.deeperThanCapture) writeStderr(deeperLine(report.deeperThanCapture));
     if (options.stderr !== false && report.leaks.length > 0) {
       writeStderr(formatText(report.leaks, { color: stderrWantsColor() }));
@@ -111,7 +112,8 @@ export function writeExitReport(options: ExitReportOptions): void {
     const path = options.reportPath ?? (options.reportDir && reportFile(options.reportDir, process.pid));
     if (path) writeReportFile(path, JSON.stringify(report));
     // Read by Node after 'exit' (natural end and process.exit alike).
-    if (options.fail && report.leaks.length > 0 && !process.exitCode) process.exitCode = 1;
+    // An unseen resource is open all the same (a port that keeps the process alive): it fails the run too.
+    if (options.fail && (report.leaks.length > 0 || report.unseen) && !process.exitCode) process.exitCode = 1;
   } catch (error) {
     warnOnce(`could not make the leak report: ${(error as Error)?.message ?? error}`);
   }

@@ -6,6 +6,7 @@ import { processWide } from '../core/process-wide';
 import { sampleInfo } from '../core/sampling';
 import { processTracker, type Tracker } from '../core/tracker';
 import type { LeakFilter } from './filter';
+import { unseenResources } from '../instrument/install';
 import { redact, redactArgs } from './redact';
 
 export interface Leak {
@@ -30,6 +31,8 @@ export interface LeakReport {
    * their user line is unknown and they are not in `leaks`.
    */
   deeperThanCapture?: number;
+  /** Open resources a definition could not see (opened before its patch), by kind: not in `leaks`, their lines unknown. */
+  unseen?: Record<string, number>;
 }
 
 /**
@@ -90,7 +93,21 @@ export function buildReport(tracker: Tracker = processTracker): LeakReport {
   const sampled = sampleInfo();
   const open = tracker.open();
   const deeper = open.filter(cutShort).length;
-  return { tool: 'leaktrack', version: 1, pid: process.pid, leaks: findLeaks(open), ...(sampled ? { sampled } : {}), ...(deeper ? { deeperThanCapture: deeper } : {}) };
+  const unseen = unseenResources();
+  return {
+    tool: 'leaktrack',
+    version: 1,
+    pid: process.pid,
+    leaks: findLeaks(open),
+    ...(sampled ? { sampled } : {}),
+    ...(deeper ? { deeperThanCapture: deeper } : {}),
+    ...(unseen.length ? { unseen: Object.fromEntries(unseen.map(({ kind, count }) => [kind, count])) } : {}),
+  };
+}
+
+/** The unseen resources as the exit report says them: one line per kind. */
+export function unseenLines(): string[] {
+  return unseenResources().map(({ kind, count, why }) => `leaktrack: ${count} ${kind} still open ${count === 1 ? 'was' : 'were'} ${why}; not listed\n`);
 }
 
 /** A full-depth opening stack of library frames only (not a test runner's, not Node's own async start). */
