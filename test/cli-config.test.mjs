@@ -300,6 +300,21 @@ test('SARIF: fingerprints stable across runs and line moves, a category for matr
   assert.notDeepEqual(again.results.map((r) => r.locations[0].physicalLocation.region.startLine), first.results.map((r) => r.locations[0].physicalLocation.region.startLine));
 });
 
+test('the leaktrack command: resources open that no process could see (global MessageChannel ports, Node 22+) are in the summary and fail --fail-on-leak; merge keeps them', { skip: Number(process.versions.node.split('.')[0]) < 22 && 'Node 20 patches worker_threads at start: nothing is unseen there' }, async (t) => {
+  const dir = tempDir(t);
+  const json = join(dir, 'merged.json');
+  const program = join(FIXTURES, 'message-ports-global.mjs');
+  const result = await leaktrack(['--fail-on-leak', '--json', json, '--', process.execPath, program]);
+  assert.equal(result.code, 1, result.stderr);
+  assert.match(result.stderr, /^leaktrack: 1 of 1 process reported; 0 leaks from 0 sites$/m);
+  assert.match(result.stderr, /^ {2}2 worker_threads\.MessagePort still open where leaktrack could not see them/m);
+  assert.deepEqual(JSON.parse(readFileSync(json, 'utf8')).unseen, { 'worker_threads.MessagePort': 2 });
+  assert.equal((await leaktrack(['--', process.execPath, program])).code, 0, 'without --fail-on-leak: said, not failed');
+  const merged = await leaktrack(['merge', '--fail-on-leak', json, json]);
+  assert.equal(merged.code, 1);
+  assert.match(merged.stderr, /^ {2}4 worker_threads\.MessagePort still open/m);
+});
+
 test('leaktrack merge: shards\' --json reports folded into one summary, with --fail-on-leak and every format; a bad input is one line naming the file', async (t) => {
   const dir = tempDir(t);
   const [shardA, shardB, clean] = ['a.json', 'b.json', 'clean.json'].map((name) => join(dir, name));

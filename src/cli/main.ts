@@ -10,7 +10,7 @@ import { constants, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { readConfig } from '../config';
 import { formatGithub, formatMarkdown, toSarif } from '../report/ci-formats';
-import { formatSummary, mergeReportFiles, mergeSites, readReportDir, type MergedReport } from '../report/merge';
+import { formatSummary, hasLeaks, mergeReportFiles, mergeSites, readReportDir, type MergedReport } from '../report/merge';
 
 const PACKAGE_ROOT = resolve(__dirname, '..', '..');
 const USAGE = `usage: leaktrack [--fail-on-leak] [--json FILE] [--format text|github|sarif] [--output FILE] [--sarif-category ID] -- <command> [args…]
@@ -103,7 +103,7 @@ async function main(): Promise<number> {
       return 2;
     }
     emit(merged, parsed);
-    return parsed.failOnLeak && merged.leaks.length > 0 ? 1 : 0;
+    return parsed.failOnLeak && hasLeaks(merged) ? 1 : 0;
   }
   // The processes would each say it: the command says it once (readConfig's line).
   const config = readConfig();
@@ -136,7 +136,7 @@ async function main(): Promise<number> {
         `leaktrack: no process reported: ${parsed.command[0]} started no Node process with the hook (not Node, or NODE_OPTIONS was replaced)${parsed.failOnLeak ? '; failing (--fail-on-leak)' : ''}\n`,
       );
     }
-    if (commandCode === 0 && parsed.failOnLeak && (merged.leaks.length > 0 || noProcess)) return 1;
+    if (commandCode === 0 && parsed.failOnLeak && (hasLeaks(merged) || noProcess)) return 1;
     return commandCode;
   } finally {
     rmSync(dir, { recursive: true, force: true });
