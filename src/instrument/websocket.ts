@@ -18,7 +18,6 @@
 import type { Socket } from 'node:net';
 import { currentStackDepth, type CapturedStack } from '../core/stack';
 import type { ResourceKind } from '../core/tag';
-import { redactUrl } from '../report/redact';
 import type { ModuleDefinition } from './definition';
 import { openingStack, recordOpened } from './record';
 
@@ -40,10 +39,9 @@ export const webSocketKind: ResourceKind<Socket> = {
 /** Handshakes started, until their socket is known. */
 const starting = new WeakMap<UndiciRequest, { stack: CapturedStack; url: string }>();
 
-/** The URL the program gave, as ws:/wss: (undici's handshake request is http:/https:). */
+/** The URL the program gave, as ws:/wss: (undici's handshake request is http:/https:). Redacted when reported, like every description. */
 function webSocketUrl(request: UndiciRequest): string {
-  const origin = String(request.origin).replace(/^http/, 'ws');
-  return redactUrl(`${origin}${typeof request.path === 'string' ? request.path : ''}`);
+  return `${String(request.origin).replace(/^http/, 'ws')}${typeof request.path === 'string' ? request.path : ''}`;
 }
 
 function onRequestCreate({ request }: { request: UndiciRequest }): void {
