@@ -14,9 +14,9 @@ import { unwrapMethods, wrapMethod } from './wrap';
 let stateKey: symbol | undefined;
 
 function isOpen(socket: dgram.Socket): boolean {
-  // The symbol is found once (the tracker asks on every open): the same for every socket.
-  const key = (stateKey !== undefined && stateKey in socket ? stateKey : undefined) ?? (stateKey = Object.getOwnPropertySymbols(socket).find((symbol) => symbol.description === 'state symbol'));
-  const state = key ? (socket as unknown as Record<symbol, { handle?: unknown } | undefined>)[key] : undefined;
+  // Looked up once, not on every check (the tracker asks on every open): the same symbol for every socket.
+  if (stateKey === undefined || !(stateKey in socket)) stateKey = Object.getOwnPropertySymbols(socket).find((symbol) => symbol.description === 'state symbol');
+  const state = stateKey ? (socket as unknown as Record<symbol, { handle?: unknown } | undefined>)[stateKey] : undefined;
   return state ? state.handle != null : true;
 }
 

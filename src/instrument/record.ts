@@ -67,7 +67,7 @@ export interface DeepOpen {
   /** Frames kept, instead of the configured depth: enough to reach the user's line. */
   depth: number;
   /** What the user opened, even inside a dispatch that undici.ts marks as nested. */
-  outermost: true;
+  outermost?: boolean;
 }
 
 /**
@@ -76,7 +76,7 @@ export interface DeepOpen {
  * Undefined when it is not to be tracked.
  */
 export function openingStack(kind: ResourceKind, above: Function, deep?: DeepOpen): CapturedStack | undefined {
-  if ((isNested() && !deep) || isOff(kind)) return undefined; // nested first: what is part of another resource is not counted as an open
+  if ((isNested() && !deep?.outermost) || isOff(kind)) return undefined; // nested first: what is part of another resource is not counted as an open
   const stack: CapturedStack = {}; // inline, as in record()
   let limit: number | undefined;
   try {

@@ -95,9 +95,9 @@ function patchRequest(original: RequestFn): RequestFn {
   const request = function request(this: unknown, options: RequestOptions, callback?: Callback) {
     const stack = openingStack(responseKind, request);
     if (!stack) return Reflect.apply(original, this, arguments);
+    const dispatcher = this;
     if (typeof callback === 'function') {
       const args = [...arguments];
-      const dispatcher = this;
       args[1] = function (this: unknown, error: unknown, data?: ResponseData) {
         if (!error) recordBody(dispatcher, options, data, stack);
         return Reflect.apply(callback, this, arguments);
@@ -105,7 +105,6 @@ function patchRequest(original: RequestFn): RequestFn {
       return Reflect.apply(original, this, args);
     }
     const pending = Reflect.apply(original, this, arguments) as Promise<ResponseData>;
-    const dispatcher = this;
     return (async () => {
       const data = await pending;
       recordBody(dispatcher, options, data, stack);
