@@ -4,7 +4,9 @@
 // change can be judged. Each workload runs twice (few and more operations)
 // and the difference is divided by the extra operations: start-up cancels.
 // V8 runs single-threaded (--single-threaded) so JIT and GC work is counted
-// on the one thread, the same way each run.
+// on the one thread, the same way each run; with V8's seeds fixed and no
+// address randomization (setarch -R), a run repeats to the instruction
+// (without them, ±5 M between runs of the same start-up).
 //
 // Caveat: valgrind runs the program ~50x slower, so leaktrack's 100 ms settle
 // timer fires ~50x more often per operation than it really does; for
@@ -18,6 +20,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { makeEsmApp } from './esm-app.mjs';
+import { warmupOps } from './workloads/measure.mjs';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 const WORKLOADS = [
@@ -30,15 +33,19 @@ const WORKLOADS = [
   { name: 'dgram.createSocket+close', file: 'dgram.mjs', few: 2000, more: 12000 },
 ];
 // What measure.mjs runs for a count: the count plus its warm-up.
-const opsRun = (count, sync) => count + Math.min(sync ? 5000 : 500, count / 10);
+const opsRun = (count) => count + warmupOps(count);
 
 function instructions(node, args, file, count, env = {}) {
   return countRun(node, [...args, join(ROOT, 'bench', 'workloads', file)], { BENCH_OPS: String(count), ...env });
 }
 
+const DETERMINISTIC = ['--single-threaded', '--hash-seed=1', '--random-seed=1'];
+const NO_ASLR = spawnSync('setarch', ['-R', 'true']).status === 0 ? ['setarch', '-R'] : [];
+
 /** Instructions of one whole run of `node --single-threaded ...args`. */
 function countRun(node, args, env = {}) {
-  const result = spawnSync('valgrind', ['--tool=cachegrind', '--cache-sim=no', '--cachegrind-out-file=/dev/null', node, '--single-threaded', ...args], {
+  const [command, ...prefix] = [...NO_ASLR, 'valgrind'];
+  const result = spawnSync(command, [...prefix, '--tool=cachegrind', '--cache-sim=no', '--cachegrind-out-file=/dev/null', node, ...DETERMINISTIC, ...args], {
     cwd: ROOT,
     env: { ...process.env, NODE_OPTIONS: '', LEAKTRACK_REPORT: '', ...env },
     encoding: 'utf8',
@@ -70,7 +77,7 @@ function startup(node) {
     console.log('\n| start-up | bare | leaktrack | added | ≈ added ms |');
     console.log('| --- | ---: | ---: | ---: | ---: |');
     for (const [name, args] of [['`node -e 0`', ['-e', '0']], ['ESM app, 200 modules', [makeEsmApp(dir)]]]) {
-      spawnSync(node, ['--single-threaded', '--import', 'leaktrack/register', ...args], { cwd: ROOT, env: { ...process.env, NODE_OPTIONS: '', LEAKTRACK_REPORT: '' } });
+      spawnSync(node, [...DETERMINISTIC, '--import', 'leaktrack/register', ...args], { cwd: ROOT, env: { ...process.env, NODE_OPTIONS: '', LEAKTRACK_REPORT: '' } });
       const bare = countRun(node, args);
       const hooked = countRun(node, ['--import', 'leaktrack/register', ...args]);
       const m = (n) => `${(n / 1e6).toFixed(1)} M`;
@@ -82,10 +89,11 @@ function startup(node) {
 }
 
 function perOp(node, args, workload, env) {
-  const sync = ['fs-sync.mjs', 'interval.mjs', 'dgram.mjs'].includes(workload.file);
+  // The hook's code cache for these flags, written by a run before (else the first run counted compiles the bundle).
+  if (args.length) spawnSync(node, [...DETERMINISTIC, ...args, join(ROOT, 'bench', 'workloads', workload.file)], { cwd: ROOT, env: { ...process.env, NODE_OPTIONS: '', LEAKTRACK_REPORT: '', BENCH_OPS: '1', ...env } });
   const few = instructions(node, args, workload.file, workload.few, env);
   const more = instructions(node, args, workload.file, workload.more, env);
-  return (more - few) / (opsRun(workload.more, sync) - opsRun(workload.few, sync));
+  return (more - few) / (opsRun(workload.more) - opsRun(workload.few));
 }
 
 if (spawnSync('valgrind', ['--version']).status !== 0) {

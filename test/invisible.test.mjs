@@ -34,7 +34,7 @@ test('a request loop with many requests in flight: the heap grows per request as
 });
 
 test("the hook's code cache: written once beside the bundle, then used; a damaged or unwritable cache changes nothing the program sees", async (t) => {
-  const { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } = await import('node:fs');
+  const { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } = await import('node:fs');
   const { join } = await import('node:path');
   const { tmpdir } = await import('node:os');
   const { ROOT } = await import('./helpers.mjs');
@@ -51,6 +51,13 @@ test("the hook's code cache: written once beside the bundle, then used; a damage
     assert.equal(result.stdout, bare.stdout);
     assert.ok(result.report.leaks.length > 0, 'the hook ran and reported');
   };
+
+  // Read as latin1 (one byte per character, src/load-hook.mts): only right while the bundle is ASCII.
+  assert.doesNotMatch(readFileSync(join(copy, 'dist', 'hook.bundle.js'), 'latin1'), /[^\x00-\x7f]/, 'the bundle is ASCII');
+  // Tracking off: start() compiles little, and a cache of that would serve every later start.
+  const off = await run('fs-require.cjs', { hook: false, nodeArgs: ['--import', join(copy, 'register.mjs')], env: { LEAKTRACK: '0' } });
+  assert.equal(off.stdout, bare.stdout);
+  assert.ok(!existsSync(cacheDir) || readdirSync(cacheDir).length === 0, 'no cache from a run that did not track');
 
   check(await hooked());
   const [file] = readdirSync(cacheDir);

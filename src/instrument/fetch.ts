@@ -42,18 +42,22 @@ export const fetchDefinition: ModuleDefinition = {
       patch(global: typeof globalThis) {
         if (typeof global.fetch !== 'function') return;
         wrapMethod(global, 'fetch', (original) =>
-          async function fetch(this: unknown, input: unknown, init?: { method?: string }) {
+          // A plain function, like Node's: a fetch left out (sampled mode, or
+          // its kind off) returns Node's own promise, with no extra promise
+          // or tick; a tracked one gets one `.then` more.
+          function fetch(this: unknown, input: unknown, init?: { method?: string }) {
             const stack = openingStack(responseKind, fetch);
-            // A refused fetch rejects here: no resource.
-            const response: Response = await original.apply(this, arguments);
-            if (stack) {
+            const pending: Promise<Response> = original.apply(this, arguments);
+            if (stack === undefined) return pending;
+            // A refused fetch rejects: no resource, and the same rejection.
+            return pending.then((response) => {
               safely(responseKind, () => {
                 if (!response.body) return;
                 const method = init?.method ?? (input instanceof Request ? input.method : 'GET');
                 recordOpened(responseKind, response.body, stack, { method, url: response.url, status: response.status });
               });
-            }
-            return response;
+              return response;
+            });
           },
         );
       },

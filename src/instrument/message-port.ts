@@ -43,7 +43,7 @@ export const messagePortDefinition: ModuleDefinition = {
   files: [
     {
       // The globals are the same classes, but on Node 22+ even looking at
-      // them (a descriptor, a replacement) loads Node's worker I/O, 3–6 ms of
+      // them (a descriptor, a replacement) loads Node's worker I/O, 3-6 ms of
       // every start: patched when node:worker_threads is reached.
       file: 'node:worker_threads',
       patch: (module: typeof workerThreads) => patchPort(module.MessagePort as unknown as { prototype: Port }),
