@@ -95,6 +95,31 @@ function setStackTraceLimit(limit: number): boolean {
 
 const toCallSites = (_error: unknown, sites: NodeJS.CallSite[]) => sites;
 
+/**
+ * The function that called `above`, as "file:name" (`node:fs:readFileSync`):
+ * one frame captured and read as a call site, the program's
+ * prepareStackTrace and limit put back at once. Undefined when it cannot
+ * be told (a frozen Error).
+ */
+export function callerOf(above: Function): string | undefined {
+  const holder: CapturedStack = {};
+  const limit = raiseStackLimit(1);
+  const programFormatter = Error.prepareStackTrace;
+  const replaced = setPrepareStackTrace(toCallSites);
+  let sites: unknown;
+  try {
+    Error.captureStackTrace(holder, above);
+    sites = holder.stack;
+  } catch {
+    sites = undefined;
+  } finally {
+    if (replaced) setPrepareStackTrace(programFormatter);
+    restoreStackLimit(limit);
+  }
+  const site = Array.isArray(sites) ? (sites[0] as NodeJS.CallSite | undefined) : undefined;
+  return replaced && site ? `${site.getFileName()}:${site.getFunctionName()}` : undefined;
+}
+
 /** All frames of a captured stack, positions mapped to original sources. */
 export function resolveStack(holder: CapturedStack): Frame[] {
   const programFormatter = Error.prepareStackTrace;

@@ -6,7 +6,7 @@
 import type * as fsModule from 'node:fs';
 import type { FileHandle } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
-import type { CapturedStack } from '../core/stack';
+import { callerOf, type CapturedStack } from '../core/stack';
 import type { ResourceKind, Tag } from '../core/tag';
 import type { ModuleDefinition } from './definition';
 import { iteratorKind, trackedIterator } from './async-iterator';
@@ -154,10 +154,17 @@ function endFdTag(fd: number): void {
   fdTags.delete(fd);
 }
 
+/** node:fs functions that open a file and close it before they return. */
+const isWholeFileHelper = (caller: string | undefined) => caller === 'node:fs:readFileSync' || caller === 'node:fs:writeFileSync';
+
 function patchFdFunctions(fs: typeof fsModule): void {
   wrapMethod(fs, 'openSync', (original) =>
     function openSync(this: unknown, path: unknown) {
       const fd = original.apply(this, arguments);
+      // Node's own readFileSync and writeFileSync open this way and close
+      // before they return: every module Node loads passes here. One frame
+      // tells them apart, instead of a whole capture per module.
+      if (arguments[2] === 0o666 && arguments.length === 3 && isWholeFileHelper(callerOf(openSync))) return fd;
       trackFd(fd, path, openingStack(fdKind, openSync));
       return fd;
     },
