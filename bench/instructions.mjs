@@ -42,7 +42,7 @@ function instructions(node, args, file, count, env = {}) {
 const DETERMINISTIC = ['--single-threaded', '--hash-seed=1', '--random-seed=1'];
 const NO_ASLR = spawnSync('setarch', ['-R', 'true']).status === 0 ? ['setarch', '-R'] : [];
 
-/** Instructions of one whole run of `node --single-threaded ...args`. */
+/** Instructions of one whole run of `node ...DETERMINISTIC ...args`. */
 function countRun(node, args, env = {}) {
   const [command, ...prefix] = [...NO_ASLR, 'valgrind'];
   const result = spawnSync(command, [...prefix, '--tool=cachegrind', '--cache-sim=no', '--cachegrind-out-file=/dev/null', node, ...DETERMINISTIC, ...args], {

@@ -96,45 +96,44 @@ function setStackTraceLimit(limit: number): boolean {
 const toCallSites = (_error: unknown, sites: NodeJS.CallSite[]) => sites;
 
 /**
- * The function that called `above`, as "file:name" (`node:fs:readFileSync`):
- * one frame captured and read as a call site, the program's
- * prepareStackTrace and limit put back at once. Undefined when it cannot
- * be told (a frozen Error).
+ * A captured stack as V8's call sites: our formatter for this one read
+ * only; the program's (tsx, source-map-support) is put back before anything
+ * else can run. A frozen Error keeps the program's: then `sites` is its text.
+ */
+function readCallSites(holder: CapturedStack): { sites: unknown; programFormatter: typeof Error.prepareStackTrace } {
+  const programFormatter = Error.prepareStackTrace;
+  const replaced = setPrepareStackTrace(toCallSites);
+  let sites: unknown;
+  try {
+    sites = holder.stack;
+  } catch {
+    sites = undefined;
+  } finally {
+    if (replaced) setPrepareStackTrace(programFormatter);
+  }
+  return { sites, programFormatter };
+}
+
+/**
+ * The function that called `above`, as "file:name" (`node:fs:readFileSync`),
+ * from one frame. Undefined when it cannot be told (a frozen Error).
  */
 export function callerOf(above: Function): string | undefined {
   const holder: CapturedStack = {};
   const limit = raiseStackLimit(1);
-  const programFormatter = Error.prepareStackTrace;
-  const replaced = setPrepareStackTrace(toCallSites);
-  let sites: unknown;
   try {
     Error.captureStackTrace(holder, above);
-    sites = holder.stack;
-  } catch {
-    sites = undefined;
   } finally {
-    if (replaced) setPrepareStackTrace(programFormatter);
     restoreStackLimit(limit);
   }
+  const { sites } = readCallSites(holder);
   const site = Array.isArray(sites) ? (sites[0] as NodeJS.CallSite | undefined) : undefined;
-  return replaced && site ? `${site.getFileName()}:${site.getFunctionName()}` : undefined;
+  return site ? `${site.getFileName()}:${site.getFunctionName()}` : undefined;
 }
 
 /** All frames of a captured stack, positions mapped to original sources. */
 export function resolveStack(holder: CapturedStack): Frame[] {
-  const programFormatter = Error.prepareStackTrace;
-  let sites: unknown;
-  // Our own formatter for this one read only; the program's (tsx,
-  // source-map-support) is put back before anything else can run. A frozen
-  // Error keeps the program's: then its text is parsed.
-  const replaced = setPrepareStackTrace(toCallSites);
-  try {
-    sites = holder.stack;
-  } catch {
-    sites = undefined;
-  } finally {
-    if (replaced) setPrepareStackTrace(programFormatter);
-  }
+  const { sites, programFormatter } = readCallSites(holder);
   if (Array.isArray(sites)) {
     // A formatter the program installed (source-map-support, Vitest, Jest)
     // knows the source maps of the code it generated: ask it first.

@@ -10,7 +10,7 @@ import { callerOf, type CapturedStack } from '../core/stack';
 import type { ResourceKind, Tag } from '../core/tag';
 import type { ModuleDefinition } from './definition';
 import { iteratorKind, trackedIterator } from './async-iterator';
-import { openingStack, record, recordOpened, safely } from './record';
+import { nextOpenCaptured, openingStack, record, recordOpened, safely } from './record';
 import { unwrapMethods, withOpenedCallback, wrapMethod } from './wrap';
 
 /** A path argument as plain text for the tag (a URL or Buffer is the program's object). */
@@ -163,8 +163,9 @@ function patchFdFunctions(fs: typeof fsModule): void {
       const fd = original.apply(this, arguments);
       // Node's own readFileSync and writeFileSync open this way and close
       // before they return: every module Node loads passes here. One frame
-      // tells them apart, instead of a whole capture per module.
-      if (arguments[2] === 0o666 && arguments.length === 3 && isWholeFileHelper(callerOf(openSync))) return fd;
+      // tells them apart, instead of a whole capture per module (asked only
+      // when a capture would follow: sampled out, counting costs less).
+      if (arguments[2] === 0o666 && arguments.length === 3 && nextOpenCaptured(fdKind) && isWholeFileHelper(callerOf(openSync))) return fd;
       trackFd(fd, path, openingStack(fdKind, openSync));
       return fd;
     },

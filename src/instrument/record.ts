@@ -33,6 +33,13 @@ function inSample(kind: ResourceKind): boolean {
   return true;
 }
 
+/**
+ * Whether an open of `kind` now would get a stack, without counting it:
+ * for a wrapper that must spend something to tell whether an open is the
+ * program's at all (fs.ts), and need not when no capture follows.
+ */
+export const nextOpenCaptured = (kind: ResourceKind) => !isNested() && !kindOff(kind) && (sampling.rate >= 1 || sampling.skip <= 1);
+
 export function setKindTracked(kind: ResourceKind, tracked: boolean): void {
   if (off.get(kind.name) === 'failed') return;
   if (tracked) off.delete(kind.name);
