@@ -6,7 +6,8 @@
 // V8 runs single-threaded (--single-threaded) so JIT and GC work is counted
 // on the one thread, the same way each run; with V8's seeds fixed and no
 // address randomization (setarch -R), a run repeats to the instruction
-// (without them, ±5 M between runs of the same start-up).
+// (without them, ±5 M between runs of the same start-up). Start-up itself is
+// counted without those flags, as medians (see startup()).
 //
 // Caveat: valgrind runs the program ~50x slower, so leaktrack's 100 ms settle
 // timer fires ~50x more often per operation than it really does; for
@@ -42,10 +43,10 @@ function instructions(node, args, file, count, env = {}) {
 const DETERMINISTIC = ['--single-threaded', '--hash-seed=1', '--random-seed=1'];
 const NO_ASLR = spawnSync('setarch', ['-R', 'true']).status === 0 ? ['setarch', '-R'] : [];
 
-/** Instructions of one whole run of `node ...DETERMINISTIC ...args`. */
-function countRun(node, args, env = {}) {
+/** Instructions of one whole run of `node ...v8Flags ...args`. */
+function countRun(node, args, env = {}, v8Flags = DETERMINISTIC) {
   const [command, ...prefix] = [...NO_ASLR, 'valgrind'];
-  const result = spawnSync(command, [...prefix, '--tool=cachegrind', '--cache-sim=no', '--cachegrind-out-file=/dev/null', node, ...DETERMINISTIC, ...args], {
+  const result = spawnSync(command, [...prefix, '--tool=cachegrind', '--cache-sim=no', '--cachegrind-out-file=/dev/null', node, ...v8Flags, ...args], {
     cwd: ROOT,
     env: { ...process.env, NODE_OPTIONS: '', LEAKTRACK_REPORT: '', ...env },
     encoding: 'utf8',
@@ -70,16 +71,30 @@ function bareMs(node, args) {
  * cache written by a run before). The added milliseconds are bare's time
  * scaled by the added share of instructions: an estimate that does not move
  * with the machine's load, as wall time does.
+ *
+ * Without DETERMINISTIC's V8 flags: any flag that changes V8's flag hash
+ * (--single-threaded, --hash-seed, --random-seed) makes Node reject the code
+ * cache built into it for its own modules, and every builtin a run loads is
+ * parsed and compiled (node:vm counted 1.8 M instructions that way, against
+ * 0.1 ms of real time). Runs then move by a few M (V8's worker threads, a
+ * random hash seed): each count is the median of STARTUP_RUNS, bare and
+ * hooked alternating.
  */
+const STARTUP_RUNS = 5;
 function startup(node) {
   const dir = mkdtempSync(join(tmpdir(), 'leaktrack-esm200-'));
   try {
     console.log('\n| start-up | bare | leaktrack | added | ≈ added ms |');
     console.log('| --- | ---: | ---: | ---: | ---: |');
     for (const [name, args] of [['`node -e 0`', ['-e', '0']], ['ESM app, 200 modules', [makeEsmApp(dir)]]]) {
-      spawnSync(node, [...DETERMINISTIC, '--import', 'leaktrack/register', ...args], { cwd: ROOT, env: { ...process.env, NODE_OPTIONS: '', LEAKTRACK_REPORT: '' } });
-      const bare = countRun(node, args);
-      const hooked = countRun(node, ['--import', 'leaktrack/register', ...args]);
+      spawnSync(node, ['--import', 'leaktrack/register', ...args], { cwd: ROOT, env: { ...process.env, NODE_OPTIONS: '', LEAKTRACK_REPORT: '' } });
+      const counts = { bare: [], hooked: [] };
+      for (let run = 0; run < STARTUP_RUNS; run++) {
+        counts.bare.push(countRun(node, args, {}, []));
+        counts.hooked.push(countRun(node, ['--import', 'leaktrack/register', ...args], {}, []));
+      }
+      const middle = (list) => list.sort((a, b) => a - b)[list.length >> 1];
+      const [bare, hooked] = [middle(counts.bare), middle(counts.hooked)];
       const m = (n) => `${(n / 1e6).toFixed(1)} M`;
       console.log(`| ${name} | ${m(bare)} | ${m(hooked)} | ${m(hooked - bare)} (+${((hooked / bare - 1) * 100).toFixed(1)} %) | +${(bareMs(node, args) * (hooked / bare - 1)).toFixed(1)} ms |`);
     }

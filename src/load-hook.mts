@@ -27,16 +27,22 @@ const CACHE_DIR = join(DIST, '.cache');
 /**
  * The bundle's require(): builtins as Node has them (through the original
  * getBuiltinModule: start() wraps it to see builtins reached), anything else
- * through a CommonJS require made only when asked.
+ * through a CommonJS require made only when asked. require-in-the-middle,
+ * bundled in, asks for `path` and `module`, and reads `require.cache` and
+ * `require.resolve`: those are the CommonJS require's.
  */
 function bundleRequire(): (id: string) => unknown {
-  let packages: ((id: string) => unknown) | undefined;
-  return (id) => (id.startsWith('node:') ? getBuiltin(id) : (packages ??= (getBuiltin('node:module') as typeof import('node:module')).createRequire(BUNDLE))(id));
+  const { createRequire, isBuiltin } = getBuiltin('node:module') as typeof import('node:module');
+  let packages: NodeJS.Require | undefined;
+  const packageRequire = () => (packages ??= createRequire(BUNDLE));
+  const require = (id: string) => (isBuiltin(id) ? getBuiltin(id) : packageRequire()(id));
+  Object.defineProperties(require, { cache: { get: () => packageRequire().cache }, resolve: { get: () => packageRequire().resolve } });
+  return require;
 }
 
 interface Hook {
   /** The configuration in force; undefined when tracking is off (LEAKTRACK=0, a worker thread). */
-  start(by: StartedBy): unknown;
+  start(by: StartedBy, afterExitReport?: () => void): unknown;
 }
 
 /** Load the bundle and call its start(by). */
@@ -51,11 +57,16 @@ export function startHook(by: StartedBy): void {
   const script = new Script(`(function (exports, require, module, __filename, __dirname) {${source}\n})`, { filename: BUNDLE, cachedData });
   const module = { exports: {} as Hook };
   script.runInThisContext()(module.exports, bundleRequire(), module, BUNDLE, DIST);
-  const tracking = module.exports.start(by) !== undefined;
-  // After a start that tracks: the cache then holds the functions start()
-  // compiled too. A run with tracking off would write a cache without
-  // them, and every later start would compile them again.
-  if (tracking && cacheFile && (cachedData === undefined || script.cachedDataRejected)) writeCache(cacheFile, script);
+  const writesCache = cacheFile !== undefined && (cachedData === undefined || script.cachedDataRejected);
+  // Written twice, by the first start alone: after a start that tracks (a
+  // process killed later still leaves one), and again after the exit
+  // report, so that the report's functions (compiled at every exit
+  // otherwise, ~1 M instructions) come from the cache too. A run with
+  // tracking off writes none: its cache would lack start()'s functions,
+  // and every later start would compile them again.
+  const afterExitReport = writesCache ? () => writeCache(cacheFile, script) : undefined;
+  const tracking = module.exports.start(by, afterExitReport) !== undefined;
+  if (tracking && writesCache) writeCache(cacheFile, script);
 }
 
 /**

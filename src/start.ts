@@ -33,8 +33,12 @@ export function startForApi(): void {
   }
 }
 
-/** Start tracking; the configuration in force, or undefined when tracking is off. */
-export function start(by: StartedBy): Config | undefined {
+/**
+ * Start tracking; the configuration in force, or undefined when tracking is
+ * off. `afterExitReport` (the hook's loader: its code cache) runs once the
+ * exit report is made.
+ */
+export function start(by: StartedBy, afterExitReport?: () => void): Config | undefined {
   const config = processConfig();
   if (!config.enabled) {
     // Asked to fail on leaks, with a config that cannot be trusted: the verdict is "failed", not green.
@@ -49,7 +53,7 @@ export function start(by: StartedBy): Config | undefined {
   if (by === 'hook' && !started.hook) {
     started.hook = true;
     if (config.sample !== undefined) startSampledMode(config);
-    reportAtExit(config);
+    reportAtExit(config, afterExitReport);
     if (config.intervalMs) startCensus(config.intervalMs);
   }
   // Last: from here on, the program's first require() loads require-in-the-middle.

@@ -59,8 +59,14 @@ test("the hook's code cache: written once beside the bundle, then used; a damage
   assert.equal(off.stdout, bare.stdout);
   assert.ok(!existsSync(cacheDir) || readdirSync(cacheDir).length === 0, 'no cache from a run that did not track');
 
-  check(await hooked());
+  // The first start writes it after start (a process killed later still
+  // leaves one), and again after the exit report, the report's functions in it.
+  const whileRunning = join(copy, 'while-running.bin');
+  const first = await run('cache-snapshot.cjs', { hook: false, nodeArgs: ['--import', join(copy, 'register.mjs')], env: { CACHE_DIR: cacheDir, CACHE_COPY: whileRunning } });
+  assert.equal(first.code, 0, first.stderr);
   const [file] = readdirSync(cacheDir);
+  assert.notDeepEqual(readFileSync(join(cacheDir, file)), readFileSync(whileRunning), 'written again after the exit report');
+  check(await hooked());
   assert.match(file, new RegExp(`^hook-${process.version.replace(/\./g, '\\.')}-${process.arch}-\\d+-\\d+-[0-9a-f]+\\.bin$`));
   const written = statSync(join(cacheDir, file)).mtimeMs;
   check(await hooked());

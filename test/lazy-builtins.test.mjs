@@ -34,3 +34,12 @@ test('a builtin first reached through process.getBuiltinModule is patched, and n
   assert.equal(result.stdout, 'listening\n');
   assertLeaksAsDeclared(result);
 });
+
+test('a pure ESM program that reaches http loads no CommonJS module: patching it is not taken for its first require()', async () => {
+  const bare = await run('esm-http-no-require.mjs', { hook: false });
+  const hooked = await run('esm-http-no-require.mjs');
+  assert.equal(hooked.code, 0, hooked.stderr);
+  assert.equal(bare.stdout, '[]\n');
+  assert.equal(hooked.stdout, bare.stdout, 'require-in-the-middle is loaded only by a require() of the program');
+  assertLeaksAsDeclared(hooked);
+});

@@ -154,18 +154,40 @@ function endFdTag(fd: number): void {
   fdTags.delete(fd);
 }
 
-/** node:fs functions that open a file and close it before they return. */
+/**
+ * node:fs functions that open a file and close it before they return.
+ * Node's module loaders read every ES module with `fs.readFileSync(url)`,
+ * looked up on the exports at each call (22 and later): their own wrappers
+ * mark the call, so the `openSync` inside it costs a counter, not a stack.
+ * Node 20's loader holds the unwrapped function: there one frame tells.
+ */
+const WHOLE_FILE_HELPERS = ['readFileSync', 'writeFileSync'] as const;
 const isWholeFileHelper = (caller: string | undefined) => caller === 'node:fs:readFileSync' || caller === 'node:fs:writeFileSync';
+let insideWholeFileHelper = 0;
+
+function patchWholeFileHelpers(fs: typeof fsModule): void {
+  for (const name of WHOLE_FILE_HELPERS) {
+    wrapMethod(fs, name, (original) =>
+      function wholeFile(this: unknown) {
+        insideWholeFileHelper++;
+        try {
+          return original.apply(this, arguments);
+        } finally {
+          insideWholeFileHelper--;
+        }
+      },
+    );
+  }
+}
 
 function patchFdFunctions(fs: typeof fsModule): void {
   wrapMethod(fs, 'openSync', (original) =>
     function openSync(this: unknown, path: unknown) {
       const fd = original.apply(this, arguments);
-      // Node's own readFileSync and writeFileSync open this way and close
-      // before they return: every module Node loads passes here. One frame
-      // tells them apart, instead of a whole capture per module (asked only
-      // when a capture would follow: sampled out, counting costs less).
-      if (arguments[2] === 0o666 && arguments.length === 3 && nextOpenCaptured(fdKind) && isWholeFileHelper(callerOf(openSync))) return fd;
+      // readFileSync and writeFileSync open this way and close before they
+      // return: not tracked (asked only when a capture would follow:
+      // sampled out, counting costs less).
+      if (arguments[2] === 0o666 && arguments.length === 3 && nextOpenCaptured(fdKind) && (insideWholeFileHelper > 0 || isWholeFileHelper(callerOf(openSync)))) return fd;
       trackFd(fd, path, openingStack(fdKind, openSync));
       return fd;
     },
@@ -252,12 +274,13 @@ export const fsDefinition: ModuleDefinition = {
     {
       file: 'node:fs',
       patch(fs: typeof fsModule) {
+        patchWholeFileHelpers(fs);
         patchFdFunctions(fs);
         patchStreams(fs);
         patchWatchers(fs);
       },
       unpatch(fs: typeof fsModule) {
-        unwrapMethods(fs, [...FD_FUNCTIONS, 'watch', 'watchFile']);
+        unwrapMethods(fs, [...WHOLE_FILE_HELPERS, ...FD_FUNCTIONS, 'watch', 'watchFile']);
         fdTags.clear();
       },
     },

@@ -4,8 +4,11 @@
 // exact reverse, so a definition can be tested in process.
 import { subscribe, unsubscribe } from 'node:diagnostics_channel';
 import { existsSync } from 'node:fs';
-import Module, { createRequire, syncBuiltinESMExports } from 'node:module';
+import { createRequire, syncBuiltinESMExports } from 'node:module';
+// The module object as this copy's module system has it; `import =` is no copy of it.
+import nodeModule = require('node:module');
 import { join, sep } from 'node:path';
+import { builtin } from '../core/builtins';
 import { processWide } from '../core/process-wide';
 import { warnOnce } from '../core/warn';
 import { isBuiltinFile, type ModuleDefinition, type PatchedFile } from './definition';
@@ -16,7 +19,6 @@ import { setKindTracked } from './record';
 import { satisfies } from './versions';
 import { nameTarget } from './wrap';
 
-const requireBuiltin = createRequire(__filename);
 
 interface Installed extends PackageExports {
   channels: Array<{ channel: string; listener: (message: unknown, name: string | symbol) => void }>;
@@ -84,7 +86,7 @@ export function uninstall(definition: ModuleDefinition): void {
 }
 
 function builtinExports(file: PatchedFile): object {
-  return file.file === 'globalThis' ? globalThis : requireBuiltin(file.file);
+  return file.file === 'globalThis' ? globalThis : builtin(file.file);
 }
 
 const versionFits = (file: PatchedFile) => !file.versions || satisfies(process.versions.node, file.versions);
@@ -145,7 +147,7 @@ function hookPackages(): void {
  * Packages imported from ESM still reach their own files through require().
  */
 function whenRequireIsFirstUsed(hook: () => void): void {
-  const proto = (Module as unknown as { prototype: { require: (id: string) => unknown } }).prototype;
+  const proto = (nodeModule as unknown as { prototype: { require: (id: string) => unknown } }).prototype;
   const original = proto.require;
   let done = false;
   proto.require = function require(this: unknown, id: string): unknown {
@@ -158,11 +160,24 @@ function whenRequireIsFirstUsed(hook: () => void): void {
   };
 }
 
+/** Set by the hook bundle's build (esbuild --define). */
+declare const LEAKTRACK_HOOK_BUNDLE: true | undefined;
+
+/**
+ * require-in-the-middle, with a silent stand-in for its `debug`
+ * (no-debug.cjs). Inside the hook's bundle it is bundled in, and its module
+ * code runs at this first call, from the bundle's code cache: loading it as a
+ * file of its own cost ~1 ms at the program's first require(). Elsewhere
+ * (the test helpers, the API) it is dist/require-hook.bundle.js.
+ */
+function loadRequireInTheMiddle(): typeof import('require-in-the-middle') {
+  if (typeof LEAKTRACK_HOOK_BUNDLE !== 'undefined') return require('require-in-the-middle');
+  const bundle = join(__dirname, '..', 'require-hook.bundle.js');
+  return createRequire(__filename)(existsSync(bundle) ? bundle : 'require-in-the-middle');
+}
+
 function hookRequire(packages: string[]): void {
-  // require-in-the-middle bundled at build time, with a silent stand-in for
-  // its `debug` (no-debug.cjs); from dist/ (the hook bundle) or dist/instrument/.
-  const bundle = ['./require-hook.bundle.js', '../require-hook.bundle.js'].map((file) => join(__dirname, file)).find((file) => existsSync(file));
-  const { Hook } = requireBuiltin(bundle ?? 'require-in-the-middle') as typeof import('require-in-the-middle');
+  const { Hook } = loadRequireInTheMiddle();
   // Packages reached through a symlink are hooked by their real files' paths.
   const linked = linkedPackageFiles();
   const linkedFiles = [...linked.keys()].flatMap((file) => ['.js', '.cjs'].map((extension) => file + extension)).filter((file) => existsSync(file));

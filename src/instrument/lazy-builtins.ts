@@ -5,7 +5,10 @@
 // import (both pass the resolve hook) or by process.getBuiltinModule (wrapped
 // until the last pending builtin is patched); then the hook is removed.
 // Node 20 has no registerHooks: there every builtin is patched at start.
-import Module, { createRequire, syncBuiltinESMExports } from 'node:module';
+import { syncBuiltinESMExports } from 'node:module';
+// `import =`: the module object itself, no copy of its exports.
+import nodeModule = require('node:module');
+import { builtin } from '../core/builtins';
 import { unwrapMethod, wrapMethod } from './wrap';
 
 /** Where the lazy path applies: costly builtins the program may never load. */
@@ -21,7 +24,6 @@ const USES_NET = new Set(['http', 'https', 'tls', 'http2']);
 
 type RegisterHooks = (hooks: { resolve: (specifier: string, context: unknown, next: (specifier: string, context: unknown) => unknown) => unknown }) => { deregister(): void };
 
-const requireBuiltin = createRequire(__filename);
 /** By builtin: each definition's patch, by the definition's name. */
 const pending = new Map<string, Map<string, () => void>>();
 /** The stand-in getters still in place, to put back once their builtin is patched another way. */
@@ -37,7 +39,7 @@ const bareName = (specifier: string) => (specifier.startsWith('node:') ? specifi
  */
 export function deferBuiltin(file: string, owner: string, patch: () => void): boolean {
   const name = bareName(file);
-  const registerHooks = (Module as unknown as { registerHooks?: RegisterHooks }).registerHooks;
+  const registerHooks = (nodeModule as unknown as { registerHooks?: RegisterHooks }).registerHooks;
   if (!registerHooks || !DEFERRABLE.has(name) || (process as { moduleLoadList?: string[] }).moduleLoadList?.includes(`NativeModule ${name}`)) return false;
   // Several definitions may patch one builtin (fs and fs-dir both patch fs/promises).
   const waiting = pending.get(name);
@@ -72,7 +74,7 @@ export function deferBuiltin(file: string, owner: string, patch: () => void): bo
  * descriptor is put back.
  */
 function watchPromisesGetter(parent: string, name: string): boolean {
-  const exports = requireBuiltin(parent) as object;
+  const exports = builtin<object>(parent);
   const own = Object.getOwnPropertyDescriptor(exports, 'promises');
   if (!own?.get || !own.configurable || !Object.isExtensible(exports)) return false;
   const original = own.get;

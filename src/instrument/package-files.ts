@@ -2,7 +2,6 @@
 // gives them (`pg/lib/client.js`, `pg-pool` for a package's main file) or by
 // their path: a module system of a test runner's own (Jest's registry) loads
 // them without require(), and a package may be loaded before leaktrack is.
-import Module from 'node:module';
 import { existsSync, readFileSync, realpathSync } from 'node:fs';
 import { dirname, join, parse, sep } from 'node:path';
 import { processWide } from '../core/process-wide';
@@ -10,6 +9,8 @@ import { addLibraryRoot } from '../core/stack';
 import { warnOnce } from '../core/warn';
 import type { PatchedFile } from './definition';
 import { satisfies } from './versions';
+// The module object as this copy's module system has it (Jest's own, in its realm); `import =` is no copy of it.
+import nodeModule = require('node:module');
 
 export interface PackageExports {
   /** Package exports this definition patched, to unpatch them again. */
@@ -63,7 +64,7 @@ export function patchPackageFileAt<T>(path: string, moduleExports: T): T {
 
 /** Packages require() loaded before leaktrack started (a test runner's own): patched where they are. */
 export function patchAlreadyLoaded(): void {
-  const cache = (Module as unknown as { _cache?: Record<string, { exports: unknown } | undefined> })._cache ?? {};
+  const cache = (nodeModule as unknown as { _cache?: Record<string, { exports: unknown } | undefined> })._cache ?? {};
   for (const [path, loaded] of Object.entries(cache)) {
     if (!loaded || !path.includes(`${sep}node_modules${sep}`)) continue;
     try {

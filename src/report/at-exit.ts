@@ -29,13 +29,19 @@ export interface ExitReportOptions {
 
 const SIGNALS = ['SIGTERM', 'SIGINT'] as const;
 
-export function reportAtExit(options: ExitReportOptions): void {
+/** `after` runs once the report is made (never throws into the exit). */
+export function reportAtExit(options: ExitReportOptions, after?: () => void): void {
   if (options.reportDir) markStarted(options.reportDir);
   let reported = false;
   const reportOnce = () => {
     if (reported) return;
     reported = true;
     writeExitReport(options);
+    try {
+      after?.();
+    } catch {
+      // the report is out; what follows is the hook's own bookkeeping
+    }
   };
   atExit(reportOnce);
   for (const signal of SIGNALS) {
