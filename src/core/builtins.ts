@@ -14,3 +14,15 @@ let viaRequire: GetBuiltin | undefined;
 export function builtin<T = unknown>(id: string): T {
   return (getBuiltinModule ?? (viaRequire ??= createRequire(__filename)))(id) as T;
 }
+
+// node:module as this copy's module system has it (Jest's own, in its realm),
+// the object itself: `import =` makes no copy of its exports (a default
+// import did, into getters, at start).
+import moduleObject = require('node:module');
+
+/** The parts of node:module leaktrack uses that its types do not all declare. */
+export const nodeModule = moduleObject as unknown as {
+  prototype: { require: (id: string) => unknown };
+  _cache?: Record<string, { exports: unknown } | undefined>;
+  registerHooks?: (hooks: { resolve: (specifier: string, context: unknown, next: (specifier: string, context: unknown) => unknown) => unknown }) => { deregister(): void };
+};

@@ -184,10 +184,14 @@ function patchFdFunctions(fs: typeof fsModule): void {
   wrapMethod(fs, 'openSync', (original) =>
     function openSync(this: unknown, path: unknown) {
       const fd = original.apply(this, arguments);
-      // readFileSync and writeFileSync open this way and close before they
-      // return: not tracked (asked only when a capture would follow:
-      // sampled out, counting costs less).
-      if (arguments[2] === 0o666 && arguments.length === 3 && nextOpenCaptured(fdKind) && (insideWholeFileHelper > 0 || isWholeFileHelper(callerOf(openSync)))) return fd;
+      // Node's readFileSync and writeFileSync close before they return: not
+      // tracked, and not counted for the sample.
+      if (insideWholeFileHelper > 0) return fd;
+      // Called the way they call it by a readFileSync the wrapper did not
+      // see (Node 20's loader holds the unwrapped one): one frame tells
+      // (asked only when a capture would follow: sampled out, counting
+      // costs less).
+      if (arguments[2] === 0o666 && arguments.length === 3 && nextOpenCaptured(fdKind) && isWholeFileHelper(callerOf(openSync))) return fd;
       trackFd(fd, path, openingStack(fdKind, openSync));
       return fd;
     },

@@ -5,10 +5,8 @@
 import { subscribe, unsubscribe } from 'node:diagnostics_channel';
 import { existsSync } from 'node:fs';
 import { createRequire, syncBuiltinESMExports } from 'node:module';
-// The module object as this copy's module system has it; `import =` is no copy of it.
-import nodeModule = require('node:module');
 import { join, sep } from 'node:path';
-import { builtin } from '../core/builtins';
+import { builtin, nodeModule } from '../core/builtins';
 import { processWide } from '../core/process-wide';
 import { warnOnce } from '../core/warn';
 import { isBuiltinFile, type ModuleDefinition, type PatchedFile } from './definition';
@@ -147,7 +145,7 @@ function hookPackages(): void {
  * Packages imported from ESM still reach their own files through require().
  */
 function whenRequireIsFirstUsed(hook: () => void): void {
-  const proto = (nodeModule as unknown as { prototype: { require: (id: string) => unknown } }).prototype;
+  const proto = nodeModule.prototype;
   const original = proto.require;
   let done = false;
   proto.require = function require(this: unknown, id: string): unknown {

@@ -6,9 +6,7 @@
 // until the last pending builtin is patched); then the hook is removed.
 // Node 20 has no registerHooks: there every builtin is patched at start.
 import { syncBuiltinESMExports } from 'node:module';
-// `import =`: the module object itself, no copy of its exports.
-import nodeModule = require('node:module');
-import { builtin } from '../core/builtins';
+import { builtin, nodeModule } from '../core/builtins';
 import { unwrapMethod, wrapMethod } from './wrap';
 
 /** Where the lazy path applies: costly builtins the program may never load. */
@@ -21,8 +19,6 @@ const PROMISES_OF: Record<string, string> = { 'fs/promises': 'node:fs', 'timers/
  * so reaching them patches net first.
  */
 const USES_NET = new Set(['http', 'https', 'tls', 'http2']);
-
-type RegisterHooks = (hooks: { resolve: (specifier: string, context: unknown, next: (specifier: string, context: unknown) => unknown) => unknown }) => { deregister(): void };
 
 /** By builtin: each definition's patch, by the definition's name. */
 const pending = new Map<string, Map<string, () => void>>();
@@ -39,7 +35,7 @@ const bareName = (specifier: string) => (specifier.startsWith('node:') ? specifi
  */
 export function deferBuiltin(file: string, owner: string, patch: () => void): boolean {
   const name = bareName(file);
-  const registerHooks = (nodeModule as unknown as { registerHooks?: RegisterHooks }).registerHooks;
+  const registerHooks = nodeModule.registerHooks;
   if (!registerHooks || !DEFERRABLE.has(name) || (process as { moduleLoadList?: string[] }).moduleLoadList?.includes(`NativeModule ${name}`)) return false;
   // Several definitions may patch one builtin (fs and fs-dir both patch fs/promises).
   const waiting = pending.get(name);

@@ -4,13 +4,12 @@
 // them without require(), and a package may be loaded before leaktrack is.
 import { existsSync, readFileSync, realpathSync } from 'node:fs';
 import { dirname, join, parse, sep } from 'node:path';
+import { nodeModule } from '../core/builtins';
 import { processWide } from '../core/process-wide';
 import { addLibraryRoot } from '../core/stack';
 import { warnOnce } from '../core/warn';
 import type { PatchedFile } from './definition';
 import { satisfies } from './versions';
-// The module object as this copy's module system has it (Jest's own, in its realm); `import =` is no copy of it.
-import nodeModule = require('node:module');
 
 export interface PackageExports {
   /** Package exports this definition patched, to unpatch them again. */
@@ -64,7 +63,7 @@ export function patchPackageFileAt<T>(path: string, moduleExports: T): T {
 
 /** Packages require() loaded before leaktrack started (a test runner's own): patched where they are. */
 export function patchAlreadyLoaded(): void {
-  const cache = (nodeModule as unknown as { _cache?: Record<string, { exports: unknown } | undefined> })._cache ?? {};
+  const cache = nodeModule._cache ?? {};
   for (const [path, loaded] of Object.entries(cache)) {
     if (!loaded || !path.includes(`${sep}node_modules${sep}`)) continue;
     try {
