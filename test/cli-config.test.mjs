@@ -398,7 +398,7 @@ test('the census on OpenTelemetry (a real SDK MeterProvider and LoggerProvider) 
   assert.match(leaky.prom, /^leaktrack_resources_open\{kind="fs\.FileHandle"\} \d+$/m);
 
   const clean = output(await run('census-otel.mjs', { env }));
-  assert.ok((clean.points['fs.FileHandle'] ?? 0) <= 1, 'at most the one request in flight at the last census'); // a clean service closes each file within its request
+  assert.ok((clean.points['fs.FileHandle'] ?? 0) <= 1, 'at most the one request in flight at the last census ' + JSON.stringify(clean)); // a clean service closes each file within its request
   assert.deepEqual(clean.logBodies, []);
 
   const noCensus = output(await run('census-otel.mjs', { env: { RUN_MS: '300', LEAK: '1' } }));
