@@ -43,31 +43,50 @@ export const fileHandleKind: ResourceKind<FileHandle> = {
 };
 
 /**
- * The tag of each open handle by its fd, closed when the program closes the
- * handle (every way of closing one ends in its close()). By number, not a
- * WeakMap keyed by the handle: ephemeron entries for short-lived objects
- * cost the young-generation GC more than the whole tag.
+ * The tag of each open handle by its fd, closed when the handle's fd is
+ * closed. By number, not a WeakMap keyed by the handle: ephemeron entries
+ * for short-lived objects cost the young-generation GC more than the whole
+ * tag.
  */
 const handleTags = new Map<number, Tag>();
-let fileHandlePrototype: { close(): Promise<void> } | undefined;
+/** Node's symbol for a FileHandle's native handle, found on the first one opened. */
+let kHandle: symbol | undefined;
+/** The native handles' prototype, whose close and closeSync are wrapped. */
+let nativeHandlePrototype: object | undefined;
 
+/**
+ * A FileHandle's `close` is an own property of each handle (an arrow
+ * function: no prototype to wrap, and the handle is the program's object).
+ * Every way of closing one (close, Symbol.asyncDispose, a stream's
+ * autoClose, the last operation after a close while it ran) ends in its
+ * native handle's close() or closeSync(): those are wrapped, once, on the
+ * native prototype, which the program never sees. Without this the tag of a
+ * closed handle only ended when a sweep found its fd -1; a handle the GC
+ * collected first read as a leak.
+ */
 function watchClose(handle: FileHandle): void {
-  if (fileHandlePrototype) return;
-  fileHandlePrototype = Object.getPrototypeOf(handle) as { close(): Promise<void> };
-  // A class method, like the original (no prototype of its own).
-  wrapMethod(fileHandlePrototype, 'close', (original) => ({
-    close(this: FileHandle) {
-      if (handleTags.size > 0) safely(fileHandleKind, endHandleTag, this);
-      return original.apply(this, arguments);
-    },
-  }).close);
+  if (nativeHandlePrototype) return;
+  kHandle = Object.getOwnPropertySymbols(handle).find((symbol) => symbol.description === 'kHandle');
+  const native = kHandle === undefined ? undefined : (handle as unknown as Record<symbol, unknown>)[kHandle];
+  if (typeof native !== 'object' || native === null) return; // the sweep still reads fd -1
+  nativeHandlePrototype = Object.getPrototypeOf(native) as object;
+  for (const name of NATIVE_CLOSES) {
+    wrapMethod(nativeHandlePrototype, name, (original) => ({
+      [name](this: { fd: number }) {
+        if (handleTags.size > 0) safely(fileHandleKind, endHandleTag, this);
+        return original.apply(this, arguments);
+      },
+    })[name]);
+  }
 }
+const NATIVE_CLOSES = ['close', 'closeSync'];
 
-function endHandleTag(handle: FileHandle): void {
-  const fd = handle.fd;
+function endHandleTag(native: { fd: number }): void {
+  const fd = native.fd;
   const tag = handleTags.get(fd);
-  if (tag?.ref?.deref() !== handle) return;
-  tag.close();
+  const handle = tag?.ref?.deref() as Record<symbol, unknown> | undefined;
+  if (handle === undefined || handle[kHandle!] !== native) return;
+  tag!.close();
   handleTags.delete(fd);
 }
 
@@ -294,8 +313,8 @@ export const fsDefinition: ModuleDefinition = {
       patch: patchFsPromises,
       unpatch(fsp: typeof import('node:fs/promises')) {
         unwrapMethods(fsp, ['open', 'watch']);
-        if (fileHandlePrototype) unwrapMethods(fileHandlePrototype, ['close']);
-        fileHandlePrototype = undefined;
+        if (nativeHandlePrototype) unwrapMethods(nativeHandlePrototype, NATIVE_CLOSES);
+        nativeHandlePrototype = undefined;
         handleTags.clear();
       },
     },
