@@ -34,6 +34,13 @@ test('closed handles and failed opens are not leaks', async () => {
   assert.equal(clean.stderr, '');
 });
 
+test('FileHandles transferred to a worker are not leaks here, even once collected; a refused transfer leaves the handle the program\'s', async () => {
+  const [bare, hooked] = await Promise.all([run('fs-handle-transfer.mjs', { hook: false }), run('fs-handle-transfer.mjs')]);
+  assert.equal(bare.stdout, 'true -1\n'.repeat(5) + 'DataCloneError\n');
+  assert.equal(hooked.stdout, bare.stdout);
+  assertLeaksAsDeclared(hooked);
+});
+
 test('FileHandles dropped unclosed: collected and closed by GC exactly as bare (fds, heap, exit), and each reported as a leak', async () => {
   const options = { nodeArgs: ['--expose-gc'] };
   const [bare, hooked] = await Promise.all([run('fs-dropped-handles.mjs', { ...options, hook: false }), run('fs-dropped-handles.mjs', options)]);

@@ -53,6 +53,9 @@ const handleTags = new Map<number, Tag>();
 let kHandle: symbol | undefined;
 /** The native handles' prototype, whose close and closeSync are wrapped. */
 let nativeHandlePrototype: object | undefined;
+/** FileHandle.prototype, whose transfer to a worker is wrapped. */
+let handlePrototype: object | undefined;
+let transferSymbol: symbol | undefined;
 
 /**
  * A FileHandle's `close` is an own property of each handle (an arrow
@@ -60,9 +63,11 @@ let nativeHandlePrototype: object | undefined;
  * Every way of closing one (close, Symbol.asyncDispose, a stream's
  * autoClose, the last operation after a close while it ran) ends in its
  * native handle's close() or closeSync(): those are wrapped, once, on the
- * native prototype, which the program never sees. Without this the tag of a
- * closed handle only ended when a sweep found its fd -1; a handle the GC
- * collected first read as a leak.
+ * native prototype, which the program never sees. A handle sent to a worker
+ * in a transfer list is closed for this thread (its fd -1) without either:
+ * Node's transfer method on FileHandle.prototype is wrapped for that.
+ * Without these the tag of a closed handle only ended when a sweep found
+ * its fd -1; a handle the GC collected first read as a leak.
  */
 function watchClose(handle: FileHandle): void {
   if (nativeHandlePrototype) return;
@@ -73,19 +78,38 @@ function watchClose(handle: FileHandle): void {
   for (const name of NATIVE_CLOSES) {
     wrapMethod(nativeHandlePrototype, name, (original) => ({
       [name](this: { fd: number }) {
-        if (handleTags.size > 0) safely(fileHandleKind, endHandleTag, this);
+        if (handleTags.size > 0) safely(fileHandleKind, endNativeHandleTag, this);
         return original.apply(this, arguments);
       },
     })[name]);
   }
+  handlePrototype = Object.getPrototypeOf(handle) as object;
+  transferSymbol = Object.getOwnPropertySymbols(handlePrototype).find((symbol) => symbol.description === 'messaging_transfer_symbol');
+  if (transferSymbol === undefined) return;
+  wrapMethod(handlePrototype, transferSymbol, (original) => ({
+    transfer(this: FileHandle) {
+      const fd = this.fd;
+      const result = original.apply(this, arguments); // throws for a handle in use: still open here
+      safely(fileHandleKind, endTransferredTag, { fd, handle: this });
+      return result;
+    },
+  }).transfer);
 }
 const NATIVE_CLOSES = ['close', 'closeSync'];
 
-function endHandleTag(native: { fd: number }): void {
-  const fd = native.fd;
+function endNativeHandleTag(native: { fd: number }): void {
+  endHandleTag(native.fd, native);
+}
+
+function endTransferredTag({ fd, handle }: { fd: number; handle: FileHandle }): void {
+  endHandleTag(fd, handle);
+}
+
+/** Ends the tag for `fd` if it is the tag of `closed`: the handle, or its native handle. */
+function endHandleTag(fd: number, closed: object): void {
   const tag = handleTags.get(fd);
   const handle = tag?.ref?.deref() as Record<symbol, unknown> | undefined;
-  if (handle === undefined || handle[kHandle!] !== native) return;
+  if (handle === undefined || (handle !== closed && handle[kHandle!] !== closed)) return;
   tag!.close();
   handleTags.delete(fd);
 }
@@ -314,7 +338,8 @@ export const fsDefinition: ModuleDefinition = {
       unpatch(fsp: typeof import('node:fs/promises')) {
         unwrapMethods(fsp, ['open', 'watch']);
         if (nativeHandlePrototype) unwrapMethods(nativeHandlePrototype, NATIVE_CLOSES);
-        nativeHandlePrototype = undefined;
+        if (handlePrototype && transferSymbol) unwrapMethods(handlePrototype, [transferSymbol]);
+        nativeHandlePrototype = handlePrototype = transferSymbol = undefined;
         handleTags.clear();
       },
     },
