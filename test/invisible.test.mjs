@@ -24,13 +24,21 @@ test('listeners, event names, own keys and symbols of the program\'s objects and
 
 test('a request loop with many requests in flight: the heap grows per request as it does bare', async () => {
   const options = { nodeArgs: ['--expose-gc'], timeoutMs: 60_000 };
-  const bare = await run('memory-loop.mjs', { ...options, hook: false });
-  const hooked = await run('memory-loop.mjs', options);
-  const [b, h] = [JSON.parse(bare.stdout).bytesPerRequest, JSON.parse(hooked.stdout).bytesPerRequest];
-  // Within 10 % of bare, plus 64 bytes for this machine's noise (a tag that
-  // kept its stack until a sweep cost ~150 bytes per request here).
-  assert.ok(h <= b * 1.1 + 64, `${h} bytes per request hooked against ${b} bare`);
-  assert.deepEqual(hooked.report.leaks, []);
+  // Heap after GC moves by ±40 bytes per request between runs of the same
+  // program here, more when other tests load the machine: a pair is taken
+  // again (up to three) when the hooked run is over. What a tag keeping its
+  // stack until a sweep cost (~150 bytes per request) is over in every pair.
+  const pairs = [];
+  for (let attempt = 0; attempt < 3; attempt++) {
+    const bare = await run('memory-loop.mjs', { ...options, hook: false });
+    const hooked = await run('memory-loop.mjs', options);
+    assert.deepEqual(hooked.report.leaks, []);
+    const [b, h] = [JSON.parse(bare.stdout).bytesPerRequest, JSON.parse(hooked.stdout).bytesPerRequest];
+    pairs.push(`${h} hooked against ${b} bare`);
+    // Within 10 % of bare, plus 64 bytes for this machine's noise.
+    if (h <= b * 1.1 + 64) return;
+  }
+  assert.fail(`bytes per request, in each of three pairs: ${pairs.join('; ')}`);
 });
 
 test("the hook's code cache: written once beside the bundle, then used; a damaged or unwritable cache changes nothing the program sees", async (t) => {
