@@ -54,6 +54,11 @@ test('--fail-on-leak: 1 when leaks were found; a failing command keeps its own c
   const clean = await leaktrack(['--fail-on-leak', '--', process.execPath, join(FIXTURES, 'fs-clean.mjs')]);
   assert.equal(clean.code, 0);
   assert.match(clean.stderr, /^leaktrack: 1 of 1 process reported; 0 leaks from 0 sites$/m);
+  // A process whose fs.fd tracking failed (its opens unseen): no leak listed, and no verdict to believe.
+  const blind = await leaktrack(['--fail-on-leak', '--', process.execPath, join(FIXTURES, 'hostile', 'capture-fails.cjs')]);
+  assert.equal(blind.code, 1, blind.stderr);
+  assert.match(blind.stderr, /^leaktrack: 1 of 1 process reported; 0 leaks from 0 sites\n {2}fs\.fd was not tracked in some process \(its stderr says why\): leaks there are not listed$/m);
+  assert.equal((await leaktrack(['--', process.execPath, join(FIXTURES, 'hostile', 'capture-fails.cjs')])).code, 0);
 });
 
 test('--format github (automatic under GITHUB_ACTIONS=true): one ::error annotation per site, on stdout', async () => {

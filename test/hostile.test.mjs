@@ -135,4 +135,19 @@ test('leaktrack failing on the open path: the call returns as bare, one line nam
   assert.equal(hooked.stdout, 'number\n');
   assert.deepEqual(lines(hooked.stderr), ['leaktrack: internal error (TypeError: capture is broken); fs.fd is not tracked']);
   assert.deepEqual(hooked.report.leaks, []);
+  assert.deepEqual(hooked.report.notTracked, ['fs.fd']);
+});
+
+test('never silently green: with LEAKTRACK_FAIL, a kind no longer tracked, or a module that could not be patched, fails the run with why', async () => {
+  const failing = await run(hostile('capture-fails.cjs'), { env: { LEAKTRACK_FAIL: '1' } });
+  assert.equal(failing.code, 1, failing.stderr);
+  assert.equal(failing.stdout, 'number\n');
+  assert.deepEqual(lines(failing.stderr), [
+    'leaktrack: internal error (TypeError: capture is broken); fs.fd is not tracked',
+    'leaktrack: failing this run (LEAKTRACK_FAIL is set): fs.fd was not tracked, so leaks there would go unseen',
+  ]);
+  const frozen = await run(hostile('frozen-program.cjs'), { hook: false, env: { LEAKTRACK_FAIL: '1' }, nodeArgs: ['--import', hostile('freeze-fs.mjs'), '--import', 'leaktrack/register'] });
+  assert.equal(frozen.code, 1);
+  assert.deepEqual(frozen.report.notTracked, ['fs']);
+  assert.match(frozen.stderr, /^leaktrack: failing this run \(LEAKTRACK_FAIL is set\): fs was not tracked, so leaks there would go unseen$/m);
 });

@@ -48,6 +48,14 @@ test('node:test with --import leaktrack/node-test', async () => {
   assert.match(result.stdout, /test "leaky test" left 1 resource open/);
 });
 
+test('node:test: fs frozen before the helper could patch it fails the first test to end, saying why; the next is checked as usual', async () => {
+  const result = await runNode(['--test', '--test-reporter=tap', '--import', '../hostile/freeze-fs.mjs', '--import', 'leaktrack/node-test', 'not-tracked.test.mjs']);
+  assert.notEqual(result.code, 0);
+  assert.match(result.stdout, /^not ok 1 - opens a file leaktrack cannot see$/m, result.stdout);
+  assert.match(result.stdout, /leaktrack: fs was not tracked \(stderr says why\) when test "opens a file leaktrack cannot see" ended/);
+  assert.match(result.stdout, /^ok 2 - a later test$/m);
+});
+
 test('node:test: a WebSocket left open fails the test that opened it, at its line (its socket comes later, from undici)', async () => {
   const result = await runNode(['--test', '--test-reporter=tap', '--import', 'leaktrack/node-test', 'websocket.test.mjs']);
   assert.match(result.stdout, /^not ok \d+ - leaky websocket test$/m, result.stdout);

@@ -7,6 +7,7 @@ import { dirname, join, parse, sep } from 'node:path';
 import { nodeModule } from '../core/builtins';
 import { processWide } from '../core/process-wide';
 import { addLibraryRoot } from '../core/stack';
+import { cannotTrack } from '../core/not-tracked';
 import { warnOnce } from '../core/warn';
 import type { PatchedFile } from './definition';
 import { satisfies } from './versions';
@@ -40,7 +41,7 @@ export function patchPackageFile<T>(name: string, moduleExports: T, basedir: str
     state.packageExports.push({ file, exports: moduleExports });
     return result;
   } catch (error) {
-    warnOnce(`cannot instrument ${file.file}: ${(error as Error).message}; it is not tracked`);
+    cannotTrack(file.file, `cannot instrument ${file.file}: ${(error as Error).message}; it is not tracked`);
     return moduleExports;
   }
 }

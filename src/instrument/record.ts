@@ -9,7 +9,7 @@ import { nextSkip, sampling } from '../core/sampling';
 import { raiseStackLimit, restoreStackLimit, type CapturedStack } from '../core/stack';
 import { nextTagSeq, type ResourceKind, type Tag } from '../core/tag';
 import { processTracker } from '../core/tracker';
-import { warnOnce } from '../core/warn';
+import { cannotTrack } from '../core/not-tracked';
 import { isNested } from './ownership';
 
 /** Kinds not recorded: their module was uninstalled, or tracking them failed (for good). */
@@ -118,7 +118,7 @@ export function safely<A>(kind: ResourceKind, bookkeeping: (arg: A) => void, arg
 
 function failed(kind: ResourceKind, error: unknown): undefined {
   off.set(kind.name, 'failed');
-  warnOnce(`internal error (${describeError(error)}); ${kind.name} is not tracked`);
+  cannotTrack(kind.name, `internal error (${describeError(error)}); ${kind.name} is not tracked`);
   return undefined;
 }
 

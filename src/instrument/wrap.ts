@@ -5,7 +5,7 @@
 // wrapper carries no property the original lacks.
 import { processWide } from '../core/process-wide';
 import { openedInside } from './ownership';
-import { warnOnce } from '../core/warn';
+import { cannotTrack } from '../core/not-tracked';
 
 interface Original {
   fn: Function;
@@ -122,9 +122,10 @@ export function unwrapMethod(target: object, name: string | symbol): void {
   }
 }
 
-/** Once per object (warnOnce): a frozen module would otherwise get a line per function. */
+/** Once per object: a frozen module would otherwise get a line per function. */
 function cannotPatch(target: object): void {
-  warnOnce(`cannot patch ${describeTarget(target)} (frozen or non-configurable); what it opens is not tracked`);
+  const what = describeTarget(target);
+  cannotTrack(what, `cannot patch ${what} (frozen or non-configurable); what it opens is not tracked`);
 }
 
 const targetNames = new WeakMap<object, string>();
@@ -161,7 +162,8 @@ export function trackConstruction<C extends new (...args: any[]) => object>(
         onConstruct(instance as InstanceType<C>, this.construct as Function, args);
       } catch (error) {
         // The boundary: the program gets its instance whatever leaktrack's code did.
-        warnOnce(`internal error in tracking ${original.name || 'a class'} (${(error as Error)?.message ?? error}); it is not tracked`);
+        const what = original.name || 'a class';
+        cannotTrack(what, `internal error in tracking ${what} (${(error as Error)?.message ?? error}); it is not tracked`);
       }
       return instance;
     },

@@ -10,6 +10,7 @@
 //   when no handler of the program's is there, report, step aside and re-raise
 //   the same signal: the process still dies of it.
 import { mkdirSync, writeFileSync } from 'node:fs';
+import { notTrackedWords } from '../core/not-tracked';
 import { warnOnce, writeStderr } from '../core/warn';
 import { argvForReport, buildReport, unseenLines } from './leaks';
 import { reportFile, startedFile } from './merge';
@@ -120,6 +121,11 @@ export function writeExitReport(options: ExitReportOptions): void {
     // Read by Node after 'exit' (natural end and process.exit alike).
     // An unseen resource is open all the same (a port that keeps the process alive): it fails the run too.
     if (options.fail && (report.leaks.length > 0 || report.unseen) && !process.exitCode) process.exitCode = 1;
+    // What could not be tracked may have leaked unseen: no verdict to believe.
+    if (options.fail && report.notTracked) {
+      writeStderr(`leaktrack: failing this run (LEAKTRACK_FAIL is set): ${notTrackedWords(report.notTracked)}, so leaks there would go unseen\n`);
+      if (!process.exitCode) process.exitCode = 1;
+    }
   } catch (error) {
     warnOnce(`could not make the leak report: ${(error as Error)?.message ?? error}`);
   }

@@ -3,6 +3,7 @@
 import { currentStackDepth, isTestRunnerFrame, isUserFrame, type Frame } from '../core/stack';
 import type { Tag } from '../core/tag';
 import { processWide } from '../core/process-wide';
+import { notTrackedList } from '../core/not-tracked';
 import { sampleInfo } from '../core/sampling';
 import { processTracker, type Tracker } from '../core/tracker';
 import type { LeakFilter } from './filter';
@@ -33,6 +34,8 @@ export interface LeakReport {
   deeperThanCapture?: number;
   /** Open resources a definition could not see (opened before its patch), by kind: not in `leaks`, their lines unknown. */
   unseen?: Record<string, number>;
+  /** What this process could not track (a kind whose tracking failed, a module it could not patch): its leaks are not in `leaks`. */
+  notTracked?: string[];
 }
 
 /**
@@ -94,6 +97,7 @@ export function buildReport(tracker: Tracker = processTracker): LeakReport {
   const open = tracker.open();
   const deeper = open.filter(cutShort).length;
   const unseen = unseenResources();
+  const notTracked = notTrackedList();
   return {
     tool: 'leaktrack',
     version: 1,
@@ -102,6 +106,7 @@ export function buildReport(tracker: Tracker = processTracker): LeakReport {
     ...(sampled ? { sampled } : {}),
     ...(deeper ? { deeperThanCapture: deeper } : {}),
     ...(unseen.length ? { unseen: Object.fromEntries(unseen.map(({ kind, count }) => [kind, count])) } : {}),
+    ...(notTracked.length ? { notTracked } : {}),
   };
 }
 

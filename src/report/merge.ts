@@ -5,6 +5,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Frame } from '../core/stack';
 import type { Leak, LeakReport } from './leaks';
+import { notTrackedWords } from '../core/not-tracked';
 import { displayPath, plural } from './text';
 
 export interface ProcessInfo {
@@ -24,19 +25,25 @@ export interface MergedReport {
   leaks: Array<Leak & { pid: number; source?: string }>;
   /** Open resources the processes could not see (LeakReport.unseen), summed by kind: open, lines unknown. */
   unseen?: Record<string, number>;
+  /** What some process could not track (LeakReport.notTracked), each once. */
+  notTracked?: string[];
 }
 
-/** Adds one report's unseen counts into the merged ones. */
-function addUnseen(merged: MergedReport, unseen: Record<string, number> | undefined): void {
+/** Adds one report's unseen counts and what it could not track into the merged ones. */
+function addUnseen(merged: MergedReport, { unseen, notTracked }: Pick<LeakReport, 'unseen' | 'notTracked'>): void {
   for (const [kind, count] of Object.entries(unseen ?? {})) {
     if (typeof count !== 'number' || count <= 0) continue;
     merged.unseen ??= {};
     merged.unseen[kind] = (merged.unseen[kind] ?? 0) + count;
   }
+  for (const what of Array.isArray(notTracked) ? notTracked : []) {
+    merged.notTracked ??= [];
+    if (!merged.notTracked.includes(what)) merged.notTracked.push(String(what));
+  }
 }
 
-/** What fails `--fail-on-leak`: a leak, or a resource open whose line no process could see. */
-export const hasLeaks = (merged: MergedReport) => merged.leaks.length > 0 || merged.unseen !== undefined;
+/** What fails `--fail-on-leak`: a leak, a resource open whose line no process could see, or something a process could not track. */
+export const hasLeaks = (merged: MergedReport) => merged.leaks.length > 0 || merged.unseen !== undefined || merged.notTracked !== undefined;
 
 export interface MergedSite {
   kind: string;
@@ -72,7 +79,7 @@ export function readReportDir(dir: string): MergedReport {
     processes: pids.map((pid) => ({ pid, argv: started.get(pid), reported: reportedPids.has(pid) })),
     leaks: reports.flatMap((report) => report.leaks.map((leak) => ({ ...leak, pid: report.pid }))),
   };
-  for (const report of reports) addUnseen(merged, report.unseen);
+  for (const report of reports) addUnseen(merged, report);
   return merged;
 }
 
@@ -110,7 +117,7 @@ export function mergeReportFiles(files: string[]): MergedReport | string {
     const processes = Array.isArray(report.processes) ? report.processes : [{ pid: Number(report.pid), reported: true }];
     for (const p of processes) merged.processes.push({ ...p, source: file });
     for (const leak of report.leaks) merged.leaks.push({ ...leak, pid: Number((leak as { pid?: number }).pid ?? report.pid), source: file });
-    addUnseen(merged, report.unseen);
+    addUnseen(merged, report);
   }
   return merged;
 }
@@ -131,6 +138,7 @@ export function formatSummary(merged: MergedReport, cwd = process.cwd()): string
   for (const [kind, count] of Object.entries(merged.unseen ?? {})) {
     out.push(`  ${count} ${kind} still open where leaktrack could not see them (their lines are unknown; see the README, Not covered)`);
   }
+  if (merged.notTracked) out.push(`  ${notTrackedWords(merged.notTracked)} in some process (its stderr says why): leaks there are not listed`);
   let kind = '';
   for (const site of sites) {
     if (site.kind !== kind) out.push('', (kind = site.kind));

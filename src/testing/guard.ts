@@ -4,6 +4,8 @@
 // several tests) are never blamed on a test.
 import { setTimeout as sleep } from 'node:timers/promises';
 import { processConfig } from '../config';
+import { notTrackedList, notTrackedWords } from '../core/not-tracked';
+import { processWide } from '../core/process-wide';
 import { latestTagSeq, type Tag } from '../core/tag';
 import { processTracker } from '../core/tracker';
 import { LeakError } from '../report/leak-error';
@@ -59,6 +61,22 @@ function keepsLoopAlive(tag: Tag): boolean {
   }
 }
 
+/** How many of notTrackedList() a test was failed for already (once per process, also under Jest). */
+const failedFor = processWide('notTrackedFailed', () => ({ count: 0 }));
+
+/**
+ * Something became untracked (a kind whose tracking failed, a module that
+ * could not be patched): the first test to end after it fails with why, so
+ * the run cannot pass with leaks unchecked.
+ */
+function failIfNotTracked(testName: string): void {
+  const lost = notTrackedList();
+  if (lost.length <= failedFor.count) return;
+  const fresh = lost.slice(failedFor.count);
+  failedFor.count = lost.length;
+  throw new Error(`leaktrack: ${notTrackedWords(fresh)} (stderr says why) when test "${testName}" ended: leaks there cannot be checked, in this test or later ones`);
+}
+
 /** The full name of the test each tag was blamed on: a parent test (node:test's subtests) is not failed again for its child's leak. */
 const blamed = new WeakMap<Tag, string>();
 
@@ -70,6 +88,7 @@ const blamed = new WeakMap<Tag, string>();
  * next when one keeps the process alive. Each leak is blamed once.
  */
 export async function checkTestEnd(since: number | Scope, testName: string, options?: GuardOptions): Promise<void> {
+  failIfNotTracked(testName);
   const opened = typeof since === 'number' ? () => opensSince(since) : () => since.openTags();
   // A server still looking up its host is not open yet, but will be: wait for it too.
   const opening = typeof since === 'number' ? () => processTracker.opening().some((tag) => tag.seq > since) : () => since.openingTags().length > 0;
