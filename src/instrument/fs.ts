@@ -56,6 +56,8 @@ let nativeHandlePrototype: object | undefined;
 /** FileHandle.prototype, whose transfer to a worker is wrapped. */
 let handlePrototype: object | undefined;
 let transferSymbol: symbol | undefined;
+/** Set on the first open: the lookups below run once, found or not. */
+let closesWatched = false;
 
 /**
  * A FileHandle's `close` is an own property of each handle (an arrow
@@ -70,7 +72,8 @@ let transferSymbol: symbol | undefined;
  * its fd -1; a handle the GC collected first read as a leak.
  */
 function watchClose(handle: FileHandle): void {
-  if (nativeHandlePrototype) return;
+  if (closesWatched) return;
+  closesWatched = true;
   kHandle = Object.getOwnPropertySymbols(handle).find((symbol) => symbol.description === 'kHandle');
   const native = kHandle === undefined ? undefined : (handle as unknown as Record<symbol, unknown>)[kHandle];
   if (typeof native !== 'object' || native === null) return; // the sweep still reads fd -1
@@ -340,6 +343,7 @@ export const fsDefinition: ModuleDefinition = {
         if (nativeHandlePrototype) unwrapMethods(nativeHandlePrototype, NATIVE_CLOSES);
         if (handlePrototype && transferSymbol) unwrapMethods(handlePrototype, [transferSymbol]);
         nativeHandlePrototype = handlePrototype = transferSymbol = undefined;
+        closesWatched = false;
         handleTags.clear();
       },
     },

@@ -30,15 +30,15 @@ export interface MergedReport {
 }
 
 /** Adds one report's unseen counts and what it could not track into the merged ones. */
-function addUnseen(merged: MergedReport, { unseen, notTracked }: Pick<LeakReport, 'unseen' | 'notTracked'>): void {
+function addUnseenAndUntracked(merged: MergedReport, { unseen, notTracked }: Pick<LeakReport, 'unseen' | 'notTracked'>): void {
   for (const [kind, count] of Object.entries(unseen ?? {})) {
     if (typeof count !== 'number' || count <= 0) continue;
     merged.unseen ??= {};
     merged.unseen[kind] = (merged.unseen[kind] ?? 0) + count;
   }
-  for (const what of Array.isArray(notTracked) ? notTracked : []) {
+  for (const what of Array.isArray(notTracked) ? notTracked.map(String) : []) {
     merged.notTracked ??= [];
-    if (!merged.notTracked.includes(what)) merged.notTracked.push(String(what));
+    if (!merged.notTracked.includes(what)) merged.notTracked.push(what);
   }
 }
 
@@ -79,7 +79,7 @@ export function readReportDir(dir: string): MergedReport {
     processes: pids.map((pid) => ({ pid, argv: started.get(pid), reported: reportedPids.has(pid) })),
     leaks: reports.flatMap((report) => report.leaks.map((leak) => ({ ...leak, pid: report.pid }))),
   };
-  for (const report of reports) addUnseen(merged, report);
+  for (const report of reports) addUnseenAndUntracked(merged, report);
   return merged;
 }
 
@@ -117,7 +117,7 @@ export function mergeReportFiles(files: string[]): MergedReport | string {
     const processes = Array.isArray(report.processes) ? report.processes : [{ pid: Number(report.pid), reported: true }];
     for (const p of processes) merged.processes.push({ ...p, source: file });
     for (const leak of report.leaks) merged.leaks.push({ ...leak, pid: Number((leak as { pid?: number }).pid ?? report.pid), source: file });
-    addUnseen(merged, report);
+    addUnseenAndUntracked(merged, report);
   }
   return merged;
 }
